@@ -1,0 +1,67 @@
+"""Who may see what: every lookup of a unit's or campaign's data goes through here."""
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user, login_required
+
+from .extensions import db
+from .models import Campaign, CampaignState, Deliverable, Role, Submission, campaigns
+
+
+def role_required(*roles: Role):
+    """Allow only users with one of the roles (others get 403)."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def is_recipient(campaign_id: int, unit_id: int) -> bool:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(campaigns.campaign_recipients).where(
+            campaigns.campaign_recipients.c.campaign_id == campaign_id,
+            campaigns.campaign_recipients.c.unit_id == unit_id,
+        )
+    ) > 0
+
+
+def reporter_deliverable_or_404(deliverable_id: int) -> Deliverable:
+    """A deliverable the current reporter's unit must file; anything else is 404."""
+    deliverable = db.session.get(Deliverable, deliverable_id)
+    if (
+        deliverable is None
+        or current_user.unit_id is None
+        or deliverable.campaign.state is CampaignState.draft
+        or not is_recipient(deliverable.campaign_id, current_user.unit_id)
+    ):
+        abort(404)
+    return deliverable
+
+
+def can_manage(campaign: Campaign) -> bool:
+    """Admins manage every campaign; coordinators only those they coordinate."""
+    if current_user.role is Role.admin:
+        return True
+    return current_user.role is Role.coordinator and any(u.id == current_user.id for u in campaign.coordinators)
+
+
+def managed_campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not can_manage(campaign):
+        abort(404)
+    return campaign
+
+
+def managed_submission_or_404(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not can_manage(submission.deliverable.campaign):
+        abort(404)
+    return submission

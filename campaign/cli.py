@@ -1,0 +1,70 @@
+"""Command-line commands: flask --app campaign <command>."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from .extensions import db
+from .models import Role, Unit, User
+from .services import WorkflowError
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema by applying the migrations."""
+    upgrade()
+    click.echo(f"数据库已就绪：{db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("seed-demo")
+@click.option("--password", default=None, help="Use this password for every demo account (default: random).")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has accounts.")
+@with_appcontext
+def seed_demo_command(password: str | None, if_empty: bool) -> None:
+    """Load both seed notices as live campaigns with their real recipient units and demo accounts."""
+    from .services.demo import seed_demo
+
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        message = "数据库中已有账号，未重复生成演示数据（如需重来，请删除 instance/campaign.sqlite 后再运行）。"
+        click.secho(message, err=True)
+        if if_empty:
+            return
+        raise SystemExit(1)
+    seeder = seed_demo(password=password)
+    db.session.commit()
+    click.echo("演示账号（角色 / 单位 / 用户名 / 密码）：")
+    for role, unit, username, pw in seeder.accounts:
+        click.echo(f"  {role:　<4} {unit or '—':　<16} {username:<14} {pw}")
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default="")
+@click.option("--email", default="")
+@click.option("--unit", "unit_name", default=None, help="Name or code of the reporter's unit.")
+@click.password_option()
+@with_appcontext
+def create_user_command(username, role, name, email, unit_name, password) -> None:
+    """Create an account; reporters need --unit."""
+    from .services.accounts import create_user
+
+    unit = None
+    if unit_name:
+        unit = db.session.scalar(sa.select(Unit).where(sa.or_(Unit.name == unit_name, Unit.code == unit_name)))
+        if unit is None:
+            click.secho(f"找不到单位“{unit_name}”。", err=True, fg="red")
+            raise SystemExit(1)
+    try:
+        create_user(username=username, password=password, role=Role(role), name=name, email=email, unit=unit)
+    except WorkflowError as exc:
+        click.secho(str(exc), err=True, fg="red")
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"已创建账号 {username}。")
+
+
+commands = [init_db, seed_demo_command, create_user_command]

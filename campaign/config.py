@@ -1,0 +1,78 @@
+"""Default settings; instance/config.py and CAMPAIGN_* environment variables override them."""
+import os
+import secrets
+
+ENV_PREFIX = "CAMPAIGN_"
+
+# Settings that may come from the environment, with the type to parse them as.
+ENV_SETTINGS = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "BASE_URL": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": bool,
+    "MAIL_USE_SSL": bool,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_DEFAULT_SENDER": str,
+    "MAIL_OUTBOX_DIR": str,
+    "UPLOAD_DIR": str,
+    "SCHEDULER_ENABLED": bool,
+}
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    BASE_URL = "http://127.0.0.1:5000"
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_DEFAULT_SENDER = "学习宣贯填报汇总系统 <noreply@localhost>"
+    SCHEDULER_ENABLED = False
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+
+def parse_env(environ=os.environ) -> dict:
+    """Read CAMPAIGN_* variables into config keys."""
+    found = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is None:
+            continue
+        if kind is bool:
+            found[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            found[name] = kind(raw)
+    if "DATABASE_URL" in found:
+        found["SQLALCHEMY_DATABASE_URI"] = found.pop("DATABASE_URL")
+    return found
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the key kept in instance/secret_key, generating it on first run."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as fh:
+            key = fh.read().strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it first
+        return load_or_create_secret_key(instance_path)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key

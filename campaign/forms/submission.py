@@ -1,0 +1,184 @@
+"""WTForms forms built from a form definition, and the rules checked on submit.
+
+Two forms come from one definition: a lenient one for drafts (anything may be empty) and a
+strict one for submitting (required fields, rows, 字数 limits). Both keep every value as typed,
+so a refused form re-renders with nothing lost.
+"""
+from __future__ import annotations
+
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from .base import BaseForm
+from .wordcount import count_words, normalize
+
+# A draft may hold a lot, but not without bound.
+MAX_FIELD_CHARS = 100_000
+MAX_ROWS = 200
+
+
+class Wordcount:
+    """Refuse a field whose 字数 exceeds the limit, saying how many to cut."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, form, field):
+        n = count_words(field.data or "")
+        if n > self.limit:
+            raise ValidationError(f"字数为 {n}，超过 {self.limit} 字的限制，还需删减 {n - self.limit} 字。")
+
+
+class Normalized(StringField):
+    """A text field whose value is stored normalised (LF line breaks, NFC)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalize(self.data or "")
+
+
+class NormalizedArea(TextAreaField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalize(self.data or "")
+
+
+def _text_validators(spec: dict, strict: bool, label: str) -> list:
+    validators = [Length(max=MAX_FIELD_CHARS, message=f"内容过长（超过 {MAX_FIELD_CHARS} 个字符），请删减后再保存。")]
+    if strict and spec.get("required"):
+        validators.insert(0, InputRequired(message=f"请填写“{label}”。"))
+    else:
+        validators.insert(0, Optional())
+    if strict and spec.get("max_words"):
+        validators.append(Wordcount(spec["max_words"]))
+    return validators
+
+
+def _text_field(spec: dict, strict: bool, label: str | None = None):
+    label = label or spec["label"]
+    kind = NormalizedArea if spec.get("type", "text") in ("textarea", "section") else Normalized
+    # Required is enforced by our validators, not by the browser, so a draft can always be saved.
+    return kind(label, validators=_text_validators(spec, strict, label))
+
+
+def _row_form(spec: dict, strict: bool) -> type[Form]:
+    attrs = {c["key"]: _text_field(c, strict) for c in spec["columns"]}
+    return type(f"Row_{spec['key']}", (Form,), attrs)
+
+
+def _photo_form() -> type[Form]:
+    return type("PhotoRow", (Form,), {
+        "id": HiddenField(),
+        "caption": Normalized("照片说明", validators=[Optional(), Length(max=500, message="照片说明请不超过 500 字。")]),
+    })
+
+
+def build_form_class(form_def: dict, *, strict: bool) -> type[BaseForm]:
+    """A FlaskForm class for the definition; strict adds the rules that apply on submit."""
+    attrs: dict = {"version": HiddenField()}
+    for spec in form_def["fields"]:
+        kind = spec["type"]
+        if kind in ("text", "textarea", "section"):
+            attrs[spec["key"]] = _text_field(spec, strict)
+        elif kind == "rows":
+            attrs[spec["key"]] = FieldList(FormField(_row_form(spec, strict)), min_entries=0, max_entries=MAX_ROWS)
+            if spec.get("none_label"):
+                attrs[spec["key"] + "_none"] = BooleanField(spec["none_label"])
+        elif kind == "photos":
+            attrs[spec["key"]] = FieldList(FormField(_photo_form()), min_entries=0, max_entries=MAX_ROWS)
+    attrs["form_def"] = form_def
+    attrs["strict"] = strict
+    attrs["validate"] = _validate
+    return type("SubmissionForm", (BaseForm,), attrs)
+
+
+def _is_blank_row(entry) -> bool:
+    return all(not (sub.data or "").strip() for sub in entry.form)
+
+
+def _validate(self, extra_validators=None) -> bool:
+    """Field validators, then the rules spanning fields: rows and 字数 limits."""
+    if self.strict:
+        # A row left completely empty is not an error: it is ignored.
+        for spec in self.form_def["fields"]:
+            if spec["type"] == "rows":
+                entries = getattr(self, spec["key"])
+                kept = [e for e in entries.entries if not _is_blank_row(e)]
+                entries.entries = kept
+    ok = BaseForm.validate(self, extra_validators)
+    if not self.strict:
+        return ok
+    self.limit_errors = []
+    for spec in self.form_def["fields"]:
+        if spec["type"] == "rows":
+            ok &= _check_rows(self, spec)
+    for limit in self.form_def.get("limits", []):
+        total = sum(count_words(getattr(self, key).data or "") for key in limit["fields"])
+        if total > limit["max_words"]:
+            over = total - limit["max_words"]
+            message = (f"{limit['label']}共 {total} 字，超过 {limit['max_words']} 字的限制，"
+                       f"还需删减 {over} 字。")
+            self.limit_errors.append(message)
+            ok = False
+    return ok
+
+
+def _check_rows(form, spec: dict) -> bool:
+    field = getattr(form, spec["key"])
+    none = getattr(form, spec["key"] + "_none", None)
+    count = len(field.entries)
+    label = spec["label"]
+    if none is not None and none.data:
+        if count:
+            field.errors.append(f"已勾选“{spec['none_label']}”，请删除已填写的行，或取消勾选。")
+            return False
+        return True
+    minimum = max(spec.get("min_rows") or 0, 1 if spec.get("required") else 0)
+    if count < minimum:
+        if none is not None:
+            field.errors.append(f"请至少填写 {minimum} 行“{label}”，或勾选“{spec['none_label']}”。")
+        else:
+            field.errors.append(f"“{label}”须填写 {minimum} 项，目前填写了 {count} 项。")
+        return False
+    if spec.get("max_rows") and count > spec["max_rows"]:
+        field.errors.append(f"“{label}”最多填写 {spec['max_rows']} 项，请删除多余的 {count - spec['max_rows']} 项。")
+        return False
+    return True
+
+
+def form_to_data(form, form_def: dict) -> dict:
+    """The submission data held by a form (already normalised), as stored in the database."""
+    data: dict = {}
+    for spec in form_def["fields"]:
+        key, kind = spec["key"], spec["type"]
+        if kind in ("text", "textarea", "section"):
+            data[key] = getattr(form, key).data or ""
+        elif kind == "rows":
+            data[key] = [{c["key"]: entry.form[c["key"]].data or "" for c in spec["columns"]}
+                         for entry in getattr(form, key).entries]
+            if spec.get("none_label"):
+                data[key + "_none"] = bool(getattr(form, key + "_none").data)
+        elif kind == "photos":
+            data[key] = [{"id": str(e.form.id.data or ""), "caption": e.form.caption.data or ""}
+                         for e in getattr(form, key).entries if e.form.id.data]
+    return data
+
+
+def data_to_formdata(data: dict, form_def: dict) -> dict:
+    """Stored data as the keyword arguments a form is built from (obj-less prefill)."""
+    values: dict = {}
+    for spec in form_def["fields"]:
+        key, kind = spec["key"], spec["type"]
+        if kind in ("text", "textarea", "section"):
+            values[key] = data.get(key, "")
+        elif kind in ("rows", "photos"):
+            values[key] = list(data.get(key) or [])
+            if kind == "rows" and spec.get("none_label"):
+                values[key + "_none"] = bool(data.get(key + "_none"))
+    return values
+
+
+def missing_fields(data: dict, form_def: dict) -> list[str]:
+    """Labels of required text fields still empty in stored data (for the 待办 list)."""
+    return [f["label"] for f in form_def["fields"]
+            if f["type"] in ("text", "textarea", "section") and f.get("required") and not (data.get(f["key"]) or "").strip()]

@@ -1,0 +1,13 @@
+"""The data model; import from here."""
+from .audit import AuditEntry, record
+from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
+from .submissions import STATE_LABELS, Revision, Submission, SubmissionState
+from .types import UTCDateTime, utcnow
+from .units import Contact, Unit
+from .users import Role, User
+
+__all__ = [
+    "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
+    "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
+    "Contact", "Unit", "Role", "User",
+]

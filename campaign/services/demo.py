@@ -1,0 +1,158 @@
+"""Demo data: both seed notices as live campaigns with their real recipients and a mix of states."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ..demo_units import SAMR_PROVINCES, XINXIANG_AFFILIATES, XINXIANG_COUNTIES, XINXIANG_DEPARTMENTS
+from ..extensions import db
+from ..forms.presets import load_preset
+from ..models import Campaign, Contact, Role, Unit, User, utcnow
+from .accounts import create_user
+from .campaigns import create_from_preset, publish, set_recipients
+from .submissions import accept, get_submission, return_, save_draft, submit
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = ["建国", "丽华", "志强", "海燕", "晓东", "文静", "立新", "秀英", "国庆", "红梅", "卫东", "雪芳", "明辉", "佳怡"]
+
+
+def _person(i: int) -> str:
+    return SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)]
+
+
+def _phone(i: int) -> str:
+    return f"0{10 + i % 80}-{6000_0000 + i * 1373 % 9999_9999:08d}"[:13]
+
+
+class DemoSeeder:
+    """Builds the demo; `accounts` collects (role, unit, username, password) to print."""
+
+    def __init__(self, password: str | None = None, now: datetime | None = None):
+        self.password = password
+        self.now = now or utcnow()
+        self.accounts: list[tuple[str, str, str, str]] = []
+
+    def _password(self) -> str:
+        return self.password or secrets.token_urlsafe(8)
+
+    def _account(self, username, role, name, unit=None, email="") -> User:
+        password = self._password()
+        user = create_user(username=username, password=password, role=role, name=name, unit=unit, email=email)
+        self.accounts.append((role.label, unit.name if unit else "", username, password))
+        return user
+
+    def _units(self, root_name: str, rows, start: int) -> list[Unit]:
+        root = Unit(name=root_name, short_name=root_name, sort_order=start)
+        db.session.add(root)
+        units = []
+        for i, (code, name, short) in enumerate(rows, start=1):
+            unit = Unit(name=name, short_name=short, code=code, parent=root, sort_order=start + i)
+            unit.contacts.append(Contact(name=_person(start + i), phone=_phone(start + i),
+                                         email=f"{code}@demo.example.cn"))
+            db.session.add(unit)
+            units.append(unit)
+        db.session.flush()
+        for i, unit in enumerate(units):
+            self._account(unit.code, Role.reporter, _person(start + i + 1), unit=unit,
+                          email=unit.contacts[0].email)
+        return units
+
+    def run(self) -> list[Campaign]:
+        self._account("admin", Role.admin, "系统管理员")
+        samr_user = self._account("samr", Role.coordinator, "张俭", email="zhangjian01@samr.gov.cn")
+        xx_user = self._account("xinxiang", Role.coordinator, "李述虎", email="xxssljjdk@163.com")
+        provinces = self._units("国家市场监督管理总局", SAMR_PROVINCES, 0)
+        xinxiang = self._units("新乡市水利局", XINXIANG_COUNTIES + XINXIANG_DEPARTMENTS + XINXIANG_AFFILIATES, 1000)
+        return [self._samr(samr_user, provinces), self._xinxiang(xx_user, xinxiang)]
+
+    def _campaign(self, key: str, user: User, units: list[Unit], first_deadline_in_days: int) -> Campaign:
+        """Create and publish a preset, shifted so its first deadline is that many days from today."""
+        preset = load_preset(key)
+        zone = ZoneInfo(preset.timezone)
+        first = min(d.deadline for d in preset.deliverables)
+        today = self.now.astimezone(zone).date()
+        shift = timedelta(days=(today + timedelta(days=first_deadline_in_days) - first.date()).days)
+        campaign = create_from_preset(preset, user=user, shift_by=shift)
+        set_recipients(campaign, units)
+        published = datetime.combine(today - timedelta(days=10), time(9, 30), zone)
+        publish(campaign, user=user, now=published)
+        return campaign
+
+    def _samr(self, coordinator: User, units: list[Unit]) -> Campaign:
+        campaign = self._campaign("samr_2023_9", coordinator, units, first_deadline_in_days=5)
+        annex1 = campaign.deliverables[0]
+        plan = {  # unit index → what has happened so far; 北京 (0) is left for the walkthrough
+            1: "submitted", 2: "draft", 3: "returned", 4: "accepted", 6: "submitted", 8: "accepted",
+            9: "submitted", 10: "draft", 14: "submitted", 18: "returned", 22: "submitted", 26: "draft",
+        }
+        for index, state in plan.items():
+            unit = units[index]
+            reporter = db.session.query(User).filter_by(unit_id=unit.id).first()
+            when = self.now - timedelta(days=len(plan) - index % 7, hours=index)
+            self._apply(annex1, unit, reporter, coordinator, state, _annex1_data(unit), when)
+        return campaign
+
+    def _xinxiang(self, coordinator: User, units: list[Unit]) -> Campaign:
+        # Its one deadline passed two days ago, so the dashboard shows late and missing units.
+        campaign = self._campaign("xinxiang_water_2023", coordinator, units, first_deadline_in_days=-2)
+        report = campaign.deliverables[0]
+        deadline = report.deadline
+        plan = {0: ("submitted", -30), 1: ("accepted", -50), 2: ("submitted", 20), 3: ("returned", -40),
+                4: ("draft", -10), 5: ("submitted", 30), 7: ("draft", 5), 9: ("submitted", -5),
+                12: ("submitted", -70), 14: ("accepted", -26)}
+        for index, (state, hours) in plan.items():
+            unit = units[index]
+            reporter = db.session.query(User).filter_by(unit_id=unit.id).first()
+            self._apply(report, unit, reporter, coordinator, state, _study_data(unit),
+                        deadline + timedelta(hours=hours))
+        return campaign
+
+    def _apply(self, deliverable, unit, reporter, coordinator, state, data, when) -> None:
+        submission = get_submission(deliverable, unit)
+        if state == "draft":
+            save_draft(submission, data, base_version=None, user=reporter, now=when)
+            return
+        submit(submission, data, base_version=None, user=reporter, now=when)
+        if state == "returned":
+            return_(submission, reason="“组织开展学习情况”过于简略，请补充集中学习的时间、范围和参加人数。",
+                    user=coordinator, now=when + timedelta(hours=5))
+        elif state == "accepted":
+            accept(submission, user=coordinator, now=when + timedelta(hours=3))
+
+
+def _annex1_data(unit: Unit) -> dict:
+    s = unit.short_name
+    return {
+        "leader_instructions": f"{s}主要负责同志对学习宣传贯彻《纲要》作出批示，要求全系统提高站位、狠抓落实。",
+        "study": f"召开党组理论学习中心组专题学习会，{s}局领导班子成员和各处室主要负责同志参加；组织全系统干部开展线上学习。",
+        "documents": [{"name": f"{s}贯彻落实《质量强国建设纲要》实施方案", "issuer": f"{s}党委、政府",
+                       "progress": "已印发"}],
+        "documents_none": False,
+        "publicity": "利用“质量月”活动、门户网站和微信公众号开设专栏，发布解读文章12篇。",
+        "experience": "坚持学用结合，把《纲要》任务分解到处室，建立清单化推进机制。",
+        "contact_name": unit.contacts[0].name,
+        "contact_phone": unit.contacts[0].phone,
+    }
+
+
+def _study_data(unit: Unit) -> dict:
+    s = unit.short_name
+    return {
+        "report_title": f"{unit.name}关于组织开展《质量强国建设纲要》学习活动情况的汇报",
+        "report_text": f"{s}及时传达学习《质量强国建设纲要》，召开专题会议部署学习活动，组织干部职工集中学习两次。",
+        "photos": [],
+        "essays": [
+            {"title": "以质量强国建设引领水利高质量发展", "author": _person(unit.id), "post": f"{s}工程股股长",
+             "text": "通过学习《纲要》，深刻认识到质量是水利工程的生命线。"},
+            {"title": "学习《纲要》的几点体会", "author": _person(unit.id + 3), "post": f"{s}办公室主任",
+             "text": "要把《纲要》要求落实到工程建设管理的每个环节。"},
+        ],
+    }
+
+
+def seed_demo(password: str | None = None, now: datetime | None = None) -> DemoSeeder:
+    """Create the demo; the caller commits and prints `seeder.accounts`."""
+    seeder = DemoSeeder(password=password, now=now)
+    seeder.run()
+    return seeder

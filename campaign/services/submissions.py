@@ -1,0 +1,166 @@
+"""Filing: save a draft, submit, withdraw; and the coordinator's return and accept."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import Deliverable, Revision, Submission, SubmissionState, Unit, User, record, utcnow
+from . import WorkflowError
+from .deadlines import accepts, closed_message, effective_deadline
+
+S = SubmissionState
+
+# Which states each action may start from; everything else is refused.
+TRANSITIONS: dict[str, set[SubmissionState]] = {
+    "save": {S.not_started, S.draft, S.returned},
+    "submit": {S.not_started, S.draft, S.returned},
+    "withdraw": {S.submitted},
+    "return": {S.submitted},
+    "accept": {S.submitted},
+}
+
+REFUSALS = {
+    "save": "已报送的材料不能直接修改，请先撤回后再修改。",
+    "submit": "该事项已报送，无需重复报送。",
+    "withdraw": "只有已报送且尚未采用的材料可以撤回。",
+    "return": "只有已报送的材料可以退回。",
+    "accept": "只有已报送的材料可以采用。",
+}
+
+
+class EditConflict(WorkflowError):
+    """Someone else saved this submission since the user's copy was loaded."""
+
+    def __init__(self, current: Submission):
+        self.current = current
+        who = current.updated_by.name if current.updated_by else "同单位的其他人员"
+        super().__init__(f"{who}已在您编辑期间保存了新的内容。请对照下方两个版本，合并后再保存。")
+
+
+def _check(action: str, submission: Submission) -> None:
+    if submission.state not in TRANSITIONS[action]:
+        raise WorkflowError(REFUSALS[action])
+
+
+def get_submission(deliverable: Deliverable, unit: Unit) -> Submission:
+    """The unit's submission for the deliverable, created as 未填报 if it does not exist yet."""
+    submission = db.session.scalar(
+        sa.select(Submission).where(Submission.deliverable_id == deliverable.id, Submission.unit_id == unit.id)
+    )
+    if submission is None:
+        submission = Submission(deliverable=deliverable, unit=unit, state=S.not_started, data={})
+        db.session.add(submission)
+        db.session.flush()
+    return submission
+
+
+def _write(submission: Submission, data: dict, base_version: int | None, user: User, now: datetime) -> None:
+    if base_version is not None and base_version != submission.version:
+        raise EditConflict(submission)
+    submission.data = data
+    submission.updated_at = now
+    submission.updated_by_id = user.id
+
+
+def _flush(submission: Submission) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(submission)
+        raise EditConflict(submission) from None
+
+
+def save_draft(submission: Submission, data: dict, *, base_version: int | None, user: User,
+               now: datetime | None = None) -> Submission:
+    """Store the unit's work in progress; a 未填报 becomes 草稿, a 已退回 stays 已退回."""
+    now = now or utcnow()
+    _check("save", submission)
+    if not accepts(submission.deliverable, submission.unit_id, now):
+        raise WorkflowError(closed_message(submission.deliverable))
+    _write(submission, data, base_version, user, now)
+    if submission.state is S.not_started:
+        submission.state = S.draft
+        record("draft_started", user=user, campaign_id=submission.deliverable.campaign_id,
+               unit_id=submission.unit_id, submission_id=submission.id)
+    _flush(submission)
+    return submission
+
+
+def receipt_number(submission: Submission, number: int, now: datetime) -> str:
+    local = now.astimezone(submission.deliverable.campaign.zone)
+    return f"HZ{local:%Y%m%d}-{submission.deliverable_id:03d}{submission.id:05d}-{number:02d}"
+
+
+def submit(submission: Submission, data: dict, *, base_version: int | None, user: User,
+           now: datetime | None = None) -> Revision:
+    """Submit validated data: store an immutable revision with a receipt number, flag it if late."""
+    now = now or utcnow()
+    _check("submit", submission)
+    deliverable = submission.deliverable
+    if not accepts(deliverable, submission.unit_id, now):
+        raise WorkflowError(closed_message(deliverable))
+    _write(submission, data, base_version, user, now)
+    number = len(submission.revisions) + 1
+    late = now > effective_deadline(deliverable, submission.unit_id)
+    revision = Revision(
+        submission=submission, number=number, data=data, submitted_at=now, submitted_by_id=user.id,
+        is_late=late, receipt_no=receipt_number(submission, number, now),
+    )
+    db.session.add(revision)
+    submission.state = S.submitted
+    submission.submitted_at = now
+    submission.submitted_by_id = user.id
+    submission.is_late = late
+    submission.receipt_no = revision.receipt_no
+    record("submitted", user=user, campaign_id=deliverable.campaign_id, unit_id=submission.unit_id,
+           submission_id=submission.id, revision=number, late=late, receipt_no=revision.receipt_no)
+    _flush(submission)
+    return revision
+
+
+def withdraw(submission: Submission, *, user: User, now: datetime | None = None) -> Submission:
+    """Take back a submitted, not yet accepted submission so it can be edited (becomes 草稿)."""
+    now = now or utcnow()
+    _check("withdraw", submission)
+    if not accepts(submission.deliverable, submission.unit_id, now):
+        raise WorkflowError("已过报送截止时间，撤回后将无法再次报送，因此不能撤回。")
+    submission.state = S.draft
+    submission.updated_at = now
+    submission.updated_by_id = user.id
+    record("withdrawn", user=user, campaign_id=submission.deliverable.campaign_id,
+           unit_id=submission.unit_id, submission_id=submission.id)
+    _flush(submission)
+    return submission
+
+
+def return_(submission: Submission, *, reason: str, user: User, now: datetime | None = None) -> Submission:
+    """Send a submission back to the unit with a reason it will see on the form."""
+    now = now or utcnow()
+    _check("return", submission)
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("请填写退回原因，单位将看到这一原因并据此修改。")
+    submission.state = S.returned
+    submission.returned_at = now
+    submission.return_reason = reason
+    record("returned", user=user, campaign_id=submission.deliverable.campaign_id,
+           unit_id=submission.unit_id, submission_id=submission.id, reason=reason)
+    _flush(submission)
+    return submission
+
+
+def accept(submission: Submission, *, user: User, now: datetime | None = None) -> Submission:
+    """Mark a submission as 已采用; the unit can no longer withdraw it."""
+    now = now or utcnow()
+    _check("accept", submission)
+    submission.state = S.accepted
+    submission.accepted_at = now
+    submission.accepted_by_id = user.id
+    record("accepted", user=user, campaign_id=submission.deliverable.campaign_id,
+           unit_id=submission.unit_id, submission_id=submission.id)
+    _flush(submission)
+    return submission

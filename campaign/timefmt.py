@@ -1,0 +1,54 @@
+"""Showing instants in a campaign's zone, the way Chinese offices write them."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = "一二三四五六日"
+ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Urumqi": "乌鲁木齐时间", "Asia/Hong_Kong": "香港时间"}
+
+
+def zone_name(zone: str) -> str:
+    return ZONE_NAMES.get(zone, zone)
+
+
+def local(instant: datetime, zone: str) -> datetime:
+    return instant.astimezone(ZoneInfo(zone))
+
+
+def format_instant(instant: datetime | None, zone: str, *, weekday: bool = True, with_zone: bool = True) -> str:
+    """'2023年3月31日（星期五）23:59 北京时间'."""
+    if instant is None:
+        return ""
+    t = local(instant, zone)
+    text = f"{t.year}年{t.month}月{t.day}日"
+    if weekday:
+        text += f"（星期{WEEKDAYS[t.weekday()]}）"
+    text += f" {t:%H:%M}"
+    if with_zone:
+        text += f" {zone_name(zone)}"
+    return text
+
+
+def format_short(instant: datetime | None, zone: str) -> str:
+    """'2023-03-31 23:59' in the zone, for tables."""
+    return "" if instant is None else f"{local(instant, zone):%Y-%m-%d %H:%M}"
+
+
+def format_span(span: timedelta) -> str:
+    """A duration as days, hours and minutes: '3天4小时', '25分钟'."""
+    minutes = int(abs(span).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{mins}分钟" if mins else f"{hours}小时"
+    return f"{mins}分钟" if mins else "不到1分钟"
+
+
+def time_left(deadline: datetime, now: datetime) -> str:
+    """'还剩 3天4小时' before the deadline, '已逾期 2天' after it."""
+    if now <= deadline:
+        return f"还剩 {format_span(deadline - now)}"
+    return f"已逾期 {format_span(now - deadline)}"

@@ -1,0 +1,11 @@
+"""Blueprints: thin routes that parse, call a service, commit, and render or redirect."""
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from . import auth, coordinator, main, unit
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(unit.bp)
+    app.register_blueprint(coordinator.bp)

@@ -1,0 +1,71 @@
+"""Login and logout."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms.auth import LoginForm
+from ..models import record
+from ..services import WorkflowError
+from ..services.accounts import authenticate
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host) may be followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in; after a session expired mid-form, show the form again with what was typed."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except WorkflowError as exc:
+            db.session.commit()  # keep the failure count
+            form.password.errors.append(str(exc))
+            return render_template("auth/login.html", form=form), 200
+        login_user(user)
+        db.session.commit()
+        target = _safe_next(form.next.data)
+        if form.resume.data and target:
+            from .unit import resume_after_login
+
+            resumed = resume_after_login(target, _load_resume(form.resume.data))
+            if resumed is not None:
+                return resumed
+        return redirect(target or url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+def _load_resume(raw: str) -> dict[str, list[str]]:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): [str(v) for v in vs] for k, vs in data.items() if isinstance(vs, list)}
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out (POST, so a link cannot do it)."""
+    record("logout", user=current_user)
+    db.session.commit()
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"))

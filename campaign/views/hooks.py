@@ -1,0 +1,61 @@
+"""Request hooks: security headers, error pages, template helpers."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .. import timefmt
+from ..forms.wordcount import count_words
+from ..models import STATE_LABELS
+
+# Everything is served locally; no inline script or style is allowed.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+ERROR_PAGES = {
+    403: ("无权访问", "您的账号无权访问此页面。如需访问，请联系管理员。"),
+    404: ("页面不存在", "找不到您要访问的页面，可能链接有误或您无权查看。"),
+    413: ("文件过大", "上传的内容超过大小限制，请压缩后再试。"),
+    429: ("操作过于频繁", "请稍候再试。"),
+}
+
+
+def _error_page(code: int, title: str, message: str):
+    def handler(exc):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    return handler
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        from ..auth import RESUMABLE_ENDPOINTS
+        from .unit import resume_after_csrf_error
+
+        if request.endpoint in RESUMABLE_ENDPOINTS and current_user.is_authenticated:
+            return resume_after_csrf_error()
+        return render_template("errors/error.html", code=400, title="页面已过期",
+                               message="安全校验失败：页面打开时间过长或已在别处退出。请返回上一页，刷新后重试。"), 400
+
+    for code, (title, message) in ERROR_PAGES.items():
+        app.register_error_handler(code, _error_page(code, title, message))
+
+    app.jinja_env.globals.update(
+        format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=timefmt.time_left,
+        format_span=timefmt.format_span, zone_name=timefmt.zone_name, count_words=count_words,
+        state_labels=STATE_LABELS,
+    )

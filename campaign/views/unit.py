@@ -1,0 +1,185 @@
+"""The unit's pages: 待办 list, the forms, save, submit, withdraw, receipt."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..access import reporter_deliverable_or_404, role_required
+from ..extensions import db
+from ..forms.submission import build_form_class, data_to_formdata, form_to_data
+from ..models import Deliverable, Role, Submission, SubmissionState, utcnow
+from ..services import WorkflowError
+from ..services.deadlines import accepts, effective_deadline
+from ..services.submissions import TRANSITIONS, EditConflict, get_submission, save_draft, submit, withdraw
+from ..services.todo import todo_items
+
+bp = Blueprint("unit", __name__, url_prefix="/unit")
+reporter_only = role_required(Role.reporter)
+
+
+@bp.route("/")
+@reporter_only
+def todo():
+    """待办: every deliverable the unit must file, with deadline, time left and state."""
+    now = utcnow()
+    return render_template("unit/todo.html", items=todo_items(current_user.unit, now), now=now)
+
+
+def _initial_data(deliverable: Deliverable, submission: Submission) -> dict:
+    """Stored data, or for a fresh form the definition's defaults with the unit name filled in."""
+    if submission.data:
+        return submission.data
+    data = {}
+    for spec in deliverable.form["fields"]:
+        if spec.get("default"):
+            data[spec["key"]] = spec["default"].replace("{unit}", submission.unit.name)
+    return data
+
+
+def render_form(deliverable: Deliverable, submission: Submission, form=None, *, status: int = 200,
+                conflict: Submission | None = None, error: str | None = None, notice: str | None = None):
+    """The form page; a refused post passes its own form so every field shows as typed."""
+    now = utcnow()
+    if form is None:
+        form = build_form_class(deliverable.form, strict=False)(
+            formdata=None, data=data_to_formdata(_initial_data(deliverable, submission), deliverable.form))
+        form.version.data = str(submission.version)
+    editable = submission.state in TRANSITIONS["save"] and accepts(deliverable, submission.unit_id, now)
+    return render_template(
+        "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
+        form=form, editable=editable, conflict=conflict, error=error, notice=notice, now=now,
+        deadline=effective_deadline(deliverable, submission.unit_id),
+        can_withdraw=submission.state in TRANSITIONS["withdraw"] and accepts(deliverable, submission.unit_id, now),
+    ), status
+
+
+@bp.route("/deliverables/<int:deliverable_id>", methods=["GET", "POST"])
+@reporter_only
+def deliverable(deliverable_id: int):
+    """Show the form; POST saves a draft (action=save) or submits it (action=submit)."""
+    deliverable = reporter_deliverable_or_404(deliverable_id)
+    submission = get_submission(deliverable, current_user.unit)
+    db.session.commit()
+    if request.method == "GET":
+        return render_form(deliverable, submission)
+    return _handle_post(deliverable, submission, request.form)
+
+
+def _base_version(form) -> int | None:
+    raw = (form.version.data or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _handle_post(deliverable: Deliverable, submission: Submission, formdata: MultiDict):
+    action = formdata.get("action", "save")
+    strict = action == "submit"
+    form = build_form_class(deliverable.form, strict=strict)(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        message = "报送未成功：请按标红的提示修改后再报送。" if strict else "保存未成功：请按标红的提示修改。"
+        return render_form(deliverable, submission, form, status=400, error=message)
+    data = form_to_data(form, deliverable.form)
+    try:
+        if strict:
+            revision = submit(submission, data, base_version=_base_version(form), user=current_user)
+        else:
+            save_draft(submission, data, base_version=_base_version(form), user=current_user)
+        db.session.commit()
+    except EditConflict as exc:
+        db.session.rollback()
+        current = db.session.get(Submission, submission.id)
+        form.version.data = str(current.version)
+        return render_form(deliverable, current, form, status=409, conflict=current, error=str(exc))
+    except WorkflowError as exc:
+        db.session.rollback()
+        return render_form(deliverable, db.session.get(Submission, submission.id), form, status=400,
+                           error=str(exc))
+    if strict:
+        flash(f"报送成功。回执编号 {revision.receipt_no}。", "success")
+        return redirect(url_for("unit.receipt", deliverable_id=deliverable.id))
+    flash("草稿已保存。", "success")
+    return redirect(url_for("unit.deliverable", deliverable_id=deliverable.id))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/autosave", methods=["POST"])
+@reporter_only
+def autosave(deliverable_id: int):
+    """Save a draft while the user types; answers JSON, 409 with the other version on conflict."""
+    deliverable = reporter_deliverable_or_404(deliverable_id)
+    submission = get_submission(deliverable, current_user.unit)
+    form = build_form_class(deliverable.form, strict=False)(formdata=request.form, meta={"csrf": False})
+    if not form.validate():
+        return jsonify(ok=False, message="自动保存未成功：内容过长，请删减后再保存。"), 400
+    try:
+        save_draft(submission, form_to_data(form, deliverable.form), base_version=_base_version(form),
+                   user=current_user)
+        db.session.commit()
+    except EditConflict as exc:
+        db.session.rollback()
+        current = db.session.get(Submission, submission.id)
+        return jsonify(ok=False, conflict=True, message=str(exc), version=current.version), 409
+    except WorkflowError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, message=str(exc)), 400
+    saved = submission.updated_at.astimezone(deliverable.campaign.zone)
+    return jsonify(ok=True, version=submission.version, saved_at=f"{saved:%H:%M:%S}")
+
+
+@bp.route("/deliverables/<int:deliverable_id>/withdraw", methods=["POST"])
+@reporter_only
+def withdraw_submission(deliverable_id: int):
+    """Withdraw a submitted, not yet accepted submission to edit it again."""
+    deliverable = reporter_deliverable_or_404(deliverable_id)
+    submission = get_submission(deliverable, current_user.unit)
+    try:
+        withdraw(submission, user=current_user)
+        db.session.commit()
+        flash("已撤回，修改后请重新报送。", "success")
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("unit.deliverable", deliverable_id=deliverable.id))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/receipt")
+@reporter_only
+def receipt(deliverable_id: int):
+    """The 回执 of the unit's latest submit."""
+    deliverable = reporter_deliverable_or_404(deliverable_id)
+    submission = get_submission(deliverable, current_user.unit)
+    if not submission.revisions:
+        abort(404)
+    return render_template("unit/receipt.html", deliverable=deliverable, campaign=deliverable.campaign,
+                           submission=submission, revision=submission.revisions[-1])
+
+
+def resume_after_login(target: str, fields: dict[str, list[str]]):
+    """After a re-login, show the form the user was posting with what they had typed."""
+    from flask import current_app
+
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, args = adapter.match(target.split("?", 1)[0], method="POST")
+    except Exception:  # noqa: BLE001 - any non-matching path just means nothing to resume
+        return None
+    if endpoint != "unit.deliverable" or current_user.role is not Role.reporter:
+        return None
+    deliverable = reporter_deliverable_or_404(args["deliverable_id"])
+    submission = get_submission(deliverable, current_user.unit)
+    db.session.commit()
+    form = build_form_class(deliverable.form, strict=False)(formdata=MultiDict(
+        [(k, v) for k, values in fields.items() for v in values]), meta={"csrf": False})
+    form.validate()
+    return render_form(deliverable, submission, form,
+                       notice="登录已过期，您填写的内容已恢复，尚未保存。请检查后点击“保存草稿”或“报送”。")
+
+
+def resume_after_csrf_error():
+    """The CSRF token expired: show the form again with the posted fields."""
+    deliverable = reporter_deliverable_or_404(request.view_args["deliverable_id"])
+    submission = get_submission(deliverable, current_user.unit)
+    db.session.commit()
+    form = build_form_class(deliverable.form, strict=False)(formdata=request.form, meta={"csrf": False})
+    form.validate()
+    return render_form(deliverable, submission, form, status=400,
+                       error="页面已过期（安全校验失败），您填写的内容已保留，请再次点击“保存草稿”或“报送”。")

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up everything the suite needs on a fresh machine and run it. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+
+# Debian packages: Chromium for the browser tests, LibreOffice and CJK fonts for the office checks.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# axe-core, injected by the browser tests for the accessibility checks.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm install --no-save --no-audit --no-fund --silent axe-core@4 >/dev/null
+fi
+
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,65 @@
+"""Fixtures for tests that drive Debian's Chromium through Playwright against a live server."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
+
+
+def _require_chromium():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing; scripts/test.sh installs it")
+        pytest.skip("Chromium is not installed (scripts/test.sh installs it)")
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context per test; a screenshot is saved when the test fails."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def has_chromium() -> bool:
+    return shutil.which("chromium") is not None or os.path.exists(CHROMIUM)

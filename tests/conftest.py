@@ -1,0 +1,191 @@
+"""Fixtures: the app on SQLite (default) or on PostgreSQL (CAMPAIGN_TEST_DATABASE_URL), clients, factories."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from campaign import create_app
+from campaign.extensions import db
+from campaign.forms.presets import load_preset
+from campaign.models import Contact, Role, Unit
+from campaign.services.accounts import create_user
+from campaign.services.campaigns import create_from_preset, publish, set_recipients
+
+pytest_plugins = ["tests.browser", "tests.smtp_fixtures"]
+
+PASSWORD = "correct horse 1"
+PG_URL = os.environ.get("CAMPAIGN_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The database every test uses; created once, emptied between tests."""
+    if PG_URL:
+        engine = sa.create_engine(PG_URL)
+        try:
+            with engine.connect():
+                pass
+        except sa.exc.OperationalError as exc:  # the PostgreSQL run must not silently skip
+            pytest.exit(f"PostgreSQL at {PG_URL} is not reachable: {exc}", returncode=3)
+        finally:
+            engine.dispose()
+        return PG_URL
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test"})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        db.engine.dispose()
+    # No app context stays pushed between tests: each test pushes its own.
+    yield tables
+
+
+def _empty(tables):
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def make_app(database_url, _schema, tmp_path):
+    """Factory for an app bound to the test database; extra settings override the defaults."""
+    created = []
+
+    def factory(**settings):
+        config = {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+            "MAIL_SERVER": None,
+            "BASE_URL": "http://campaign.test",
+        }
+        config.update(settings)
+        app = create_app(config)
+        created.append(app)
+        return app
+
+    yield factory
+    for index, app in enumerate(created):
+        with app.app_context():
+            db.session.remove()
+            if index == 0:
+                _empty(_schema)
+            # Every app owns its own pool: close them all, or PostgreSQL connections linger until GC.
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_unit(app):
+    counter = iter(range(1, 100_000))
+
+    def factory(name=None, *, parent=None, email=None, code=None):
+        n = next(counter)
+        unit = Unit(name=name or f"测试单位{n}", short_name=name or f"单位{n}", code=code or f"u{n}",
+                    parent=parent, sort_order=n)
+        unit.contacts.append(Contact(name=f"联系人{n}", phone=f"010-8000{n:04d}", email=email or f"u{n}@example.cn"))
+        db.session.add(unit)
+        db.session.flush()
+        return unit
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 100_000))
+
+    def factory(role=Role.reporter, *, unit=None, username=None, email=None):
+        n = next(counter)
+        user = create_user(username=username or f"{role.value}{n}", password=PASSWORD, role=role,
+                           name=f"{role.label}{n}", unit=unit, email=email or f"user{n}@example.cn")
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_campaign(app, make_user):
+    """A published campaign from a preset, deadlines moved so the first is `days_left` days away."""
+
+    def factory(preset="samr_2023_9", *, units, coordinator=None, days_left=10, publish_it=True,
+                late_policy=None):
+        coordinator = coordinator or make_user(Role.coordinator)
+        p = load_preset(preset)
+        first = min(d.deadline for d in p.deliverables)
+        target = datetime.now(timezone.utc) + timedelta(days=days_left)
+        shift = timedelta(days=(target.date() - first.date()).days)
+        campaign = create_from_preset(p, user=coordinator, shift_by=shift)
+        if late_policy:
+            for d in campaign.deliverables:
+                d.late_policy = late_policy
+        set_recipients(campaign, units)
+        if publish_it:
+            publish(campaign, user=coordinator)
+        db.session.commit()
+        return campaign
+
+    return factory
+
+
+def login(client, user, password=PASSWORD):
+    response = client.post("/auth/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user):
+        client.post("/auth/logout")
+        return login(client, user)
+
+    return do
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -1,0 +1,96 @@
+"""Command line: init-db applies migrations, seed-demo, create-user."""
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from campaign import create_app
+from campaign.extensions import db
+from campaign.models import Campaign, CampaignState, Role, Submission, SubmissionState, Unit, User
+
+
+def fresh_app(tmp_path):
+    return create_app({"TESTING": True, "SECRET_KEY": "t",
+                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "fresh.sqlite")})
+
+
+def test_init_db_applies_migrations_that_match_the_models(tmp_path):
+    app = fresh_app(tmp_path)
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
+        db.engine.dispose()
+
+
+def test_seed_demo_creates_both_campaigns_with_real_units(tmp_path):
+    app = fresh_app(tmp_path)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["init-db"])
+    result = runner.invoke(args=["seed-demo", "--password", "pw-demo-1"])
+    assert result.exit_code == 0, result.output
+    assert "beijing" in result.output and "pw-demo-1" in result.output
+    with app.app_context():
+        samr, xinxiang = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+        assert samr.doc_number == "国市监质发〔2023〕9号" and samr.state is CampaignState.published
+        names = [u.name for u in samr.recipients]
+        assert len(names) == 32 and names[0] == "北京市市场监督管理局" and names[1] == "天津市市场监督管理委员会"
+        assert names[-1] == "新疆生产建设兵团市场监督管理局"
+        assert "卫辉市水利局" in [u.name for u in xinxiang.recipients]
+        reporters = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.reporter))
+        assert reporters == len(samr.recipients) + len(xinxiang.recipients)
+        states = set(db.session.scalars(sa.select(Submission.state)))
+        assert states == set(SubmissionState)
+        beijing = db.session.scalar(sa.select(Unit).filter_by(code="beijing"))
+        first = db.session.scalar(sa.select(Submission).filter_by(unit_id=beijing.id,
+                                                                   deliverable_id=samr.deliverables[0].id))
+        assert first.state is SubmissionState.not_started
+        db.engine.dispose()
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0 and "已有账号" in again.output
+
+
+def test_create_user_binds_a_reporter_to_a_unit(runner, make_unit):
+    make_unit("河北省市场监督管理局", code="hebei")
+    result = runner.invoke(args=["create-user", "--username", "hb", "--role", "reporter", "--unit", "hebei",
+                                 "--password", "secret-pw"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).filter_by(username="hb"))
+    assert user.unit.name == "河北省市场监督管理局" and user.check_password("secret-pw")
+    refused = runner.invoke(args=["create-user", "--username", "x", "--role", "reporter", "--password", "p"])
+    assert refused.exit_code == 1 and "必须绑定一个单位" in refused.output
+
+
+def test_secret_key_is_generated_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("CAMPAIGN_SECRET_KEY", raising=False)
+    from campaign.config import load_or_create_secret_key
+    first = load_or_create_secret_key(str(tmp_path))
+    assert len(first) == 64 and load_or_create_secret_key(str(tmp_path)) == first
+
+
+def test_migrations_apply_on_the_test_database_server(database_url, tmp_path):
+    """On PostgreSQL, apply the migrations to a scratch database and compare with the models."""
+    url = sa.engine.make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        app = fresh_app(tmp_path)  # SQLite is covered by the test above; check the URL plumbing
+        assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+        return
+    scratch = f"{url.database}_migrations"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "t",
+                          "SQLALCHEMY_DATABASE_URI": url.set(database=scratch).render_as_string(hide_password=False)})
+        result = app.test_cli_runner().invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            with db.engine.connect() as conn:
+                assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        admin.dispose()

@@ -29,18 +29,24 @@ class Wordcount:
             raise ValidationError(f"字数为 {n}，超过 {self.limit} 字的限制，还需删减 {n - self.limit} 字。")
 
 
+def clean_input(text: str) -> str:
+    """Posted text as stored: normalised (LF line breaks, NFC) and without U+0000, which no
+    keyboard types and PostgreSQL cannot store. Nothing else is removed."""
+    return normalize(text).replace("\x00", "")
+
+
 class Normalized(StringField):
     """A text field whose value is stored normalised (LF line breaks, NFC)."""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        self.data = normalize(self.data or "")
+        self.data = clean_input(self.data or "")
 
 
 class NormalizedArea(TextAreaField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        self.data = normalize(self.data or "")
+        self.data = clean_input(self.data or "")
 
 
 def _text_validators(spec: dict, strict: bool, label: str) -> list:

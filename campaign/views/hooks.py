@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from .. import timefmt
 from ..forms.wordcount import count_words
@@ -47,7 +48,10 @@ def init_app(app: Flask) -> None:
         from .unit import resume_after_csrf_error
 
         if request.endpoint in RESUMABLE_ENDPOINTS and current_user.is_authenticated:
-            return resume_after_csrf_error()
+            try:
+                return resume_after_csrf_error()
+            except HTTPException as refused:  # not this user's form: the access refusal comes first
+                return app.handle_http_exception(refused)
         return render_template("errors/error.html", code=400, title="页面已过期",
                                message="安全校验失败：页面打开时间过长或已在别处退出。请返回上一页，刷新后重试。"), 400
 

@@ -11,7 +11,8 @@ from ..forms.presets import load_preset
 from ..models import Campaign, Contact, Role, Unit, User, utcnow
 from .accounts import create_user
 from .campaigns import create_from_preset, publish, set_recipients
-from .submissions import accept, get_submission, return_, save_draft, submit
+from .review import accept, return_
+from .submissions import get_submission, save_draft, submit
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = ["建国", "丽华", "志强", "海燕", "晓东", "文静", "立新", "秀英", "国庆", "红梅", "卫东", "雪芳", "明辉", "佳怡"]

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data
 from ..models import Deliverable, Role, Submission, SubmissionState, utcnow
 from ..services import WorkflowError
-from ..services.deadlines import accepts, effective_deadline
+from ..services.deadlines import accepts, effective_deadline, extension_for
 from ..services.submissions import TRANSITIONS, EditConflict, get_submission, save_draft, submit, withdraw
 from ..services.todo import todo_items
 
@@ -50,6 +50,7 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
         "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
         form=form, editable=editable, conflict=conflict, error=error, notice=notice, now=now,
         deadline=effective_deadline(deliverable, submission.unit_id),
+        extension=extension_for(deliverable, submission.unit_id),
         can_withdraw=submission.state in TRANSITIONS["withdraw"] and accepts(deliverable, submission.unit_id, now),
     ), status
 

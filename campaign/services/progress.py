@@ -153,7 +153,7 @@ class Progress:
         units = [u for u in self.units if any(self.cell(u.id, d).matches(show) for d in ids)]
         if sort == "submitted":
             def key(unit):
-                times = [c.submitted_at for d in ids if (c := self.cell(unit.id, d)).submitted_at and c.reported]
+                times = [c.submitted_at for d in ids if (c := self.cell(unit.id, d)).submitted_at and not c.missing]
                 return (not times, max(times) if times else None)
             units.sort(key=key)
         elif sort == "late":

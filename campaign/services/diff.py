@@ -61,23 +61,29 @@ def _merge(pieces: list[Piece]) -> list[Piece]:
 
 def diff_text(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
     """Both texts cut into unchanged and changed pieces: by line first, then by character."""
-    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    old_lines, new_lines = old.split("\n") if old else [], new.split("\n") if new else []
     a: list[Piece] = []
     b: list[Piece] = []
+
+    def add(side: list[Piece], pieces: list[Piece]) -> None:
+        if side and pieces:
+            side.append(Piece("\n", False))  # the line break between blocks is never the change
+        side.extend(pieces)
+
     lines = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for op, i1, i2, j1, j2 in lines.get_opcodes():
-        left, right = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+        left, right = "\n".join(old_lines[i1:i2]), "\n".join(new_lines[j1:j2])
         if op == "equal":
-            a.append(Piece(left, False))
-            b.append(Piece(right, False))
+            add(a, [Piece(left, False)])
+            add(b, [Piece(right, False)])
         elif op == "replace":
             chars = difflib.SequenceMatcher(None, left, right, autojunk=False)
-            for cop, c1, c2, d1, d2 in chars.get_opcodes():
-                a.append(Piece(left[c1:c2], cop != "equal"))
-                b.append(Piece(right[d1:d2], cop != "equal"))
+            opcodes = chars.get_opcodes()
+            add(a, [Piece(left[c1:c2], cop != "equal") for cop, c1, c2, _, _ in opcodes if c2 > c1])
+            add(b, [Piece(right[d1:d2], cop != "equal") for cop, _, _, d1, d2 in opcodes if d2 > d1])
         else:
-            a.append(Piece(left, True))
-            b.append(Piece(right, True))
+            add(a, [Piece(left, True)] if i2 > i1 else [])
+            add(b, [Piece(right, True)] if j2 > j1 else [])
     return _merge(a), _merge(b)
 
 

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from campaign.charts import cumulative_chart
 from campaign.extensions import db
-from campaign.models import Contact, Role, Submission, SubmissionState, Unit
+from campaign.models import Campaign, Contact, Role, Submission, SubmissionState, Unit, utcnow
+from campaign.services.demo import seed_demo
 from campaign.services.progress import campaign_progress
 from campaign.services.review import accept, extend, return_
 from campaign.services.submissions import save_draft, submit
@@ -179,3 +180,26 @@ def test_dashboard_queries_do_not_grow_with_units(app, client, build):
     with counting_queries() as large_statements:
         campaign_progress(large, large.deliverables[0].deadline)
     assert len(small_statements) == len(large_statements)
+
+
+def test_demo_fills_every_dashboard_column(app):
+    seed_demo(password="pw")
+    db.session.commit()
+    samr, xinxiang = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+    now = utcnow()
+    for campaign in (samr, xinxiang):
+        progress = campaign_progress(campaign, now)
+        first = campaign.deliverables[0]
+        c = progress.counts[first.id]
+        assert all((c.due, c.reported, c.draft, c.not_started, c.returned, c.accepted)), (campaign.title, c)
+        returned = [cell for cell in progress.cells.values() if cell.state is S.returned]
+        assert returned and all(cell.return_reason for cell in returned)
+        assert any(cell.extension and cell.extension.reason for cell in progress.cells.values())
+        assert progress.first_submits[first.id]
+    # The SAMR annex 1 is due in a few days, so no one can be late yet; the Xinxiang report is overdue.
+    assert progress.counts[xinxiang.deliverables[0].id].submitted_late
+    assert progress.counts[xinxiang.deliverables[0].id].overdue
+    extended = [cell for cell in progress.cells.values() if cell.extension and cell.reported]
+    assert extended and not any(cell.late for cell in extended)  # filed within its extension
+    annex2 = campaign_progress(samr, now).counts[samr.deliverables[1].id]
+    assert annex2.reported and annex2.draft

@@ -40,6 +40,11 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "review.progress": campaign_route(),
+    "review.submission": campaign_route(),
+    "review.return_submission": campaign_route(),
+    "review.accept_submission": campaign_route(),
+    "review.grant_extension": campaign_route(),
 }
 
 

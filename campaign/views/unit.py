@@ -10,8 +10,9 @@ from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data
 from ..models import Deliverable, Role, Submission, SubmissionState, utcnow
 from ..services import WorkflowError
-from ..services.deadlines import accepts, effective_deadline
-from ..services.submissions import TRANSITIONS, EditConflict, find_or_create_submission, get_submission, save_draft, submit, withdraw
+from ..services.deadlines import accepts, effective_deadline, extension_for
+from ..services.submissions import (TRANSITIONS, EditConflict, find_or_create_submission, get_submission, save_draft,
+                                    submit, withdraw)
 from ..services.todo import todo_items
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -50,6 +51,7 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
         "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
         form=form, editable=editable, conflict=conflict, error=error, notice=notice, now=now,
         deadline=effective_deadline(deliverable, submission.unit_id),
+        extension=extension_for(deliverable, submission.unit_id),
         can_withdraw=submission.state in TRANSITIONS["withdraw"] and accepts(deliverable, submission.unit_id, now),
     ), status
 

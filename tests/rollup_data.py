@@ -53,7 +53,7 @@ def entry(i: int, data: dict, state: str = "submitted", late: bool = False) -> U
 def rollup(form_def: dict, make_entries, *, key="annex1", title="《质量强国建设纲要》学习宣传贯彻情况表",
            short="附件1", missing=(), photo_file=None) -> Rollup:
     """A rollup whose entries are produced afresh by `make_entries()` on every pass."""
-    entries = list(make_entries()) if not callable(make_entries) else None
+    entries = list(make_entries) if not callable(make_entries) else None
     produce = (lambda: iter(entries)) if entries is not None else make_entries
     reported = sum(1 for e in produce() if e.reported)
     late = sum(1 for e in produce() if e.reported and e.is_late)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .data import Rollup, UnitEntry
 
-WIDE_TEXT = 24.0
+WIDE_TEXT = 28.0
 NARROW_TEXT = 14.0
 
 

@@ -40,6 +40,9 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "reports.campaign": campaign_route(),
+    "reports.download": campaign_route(),
+    "reports.unit_download": unit_route(),
 }
 
 
@@ -63,7 +66,7 @@ def world(app, make_unit, make_user, make_campaign):
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
-        "unit_id": own.id, "number": 1, "filename": "css/app.css",
+        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx",
     }
     return dict(users=users, values=values)
 

@@ -1,6 +1,7 @@
 """Rollup downloads: the coordinator's page and files, and a unit's own files."""
 from __future__ import annotations
 
+import io
 import tempfile
 
 from flask import Blueprint, abort, flash, render_template, send_file
@@ -17,12 +18,24 @@ staff_only = role_required(Role.coordinator, Role.admin)
 reporter_only = role_required(Role.reporter)
 
 
+IN_MEMORY_BYTES = 32 * 1024 * 1024
+
+
 def _send(write, name: str, mimetype: str):
-    """Build into a temporary file (nothing held in memory) and send it under its Chinese name."""
+    """Build into a temporary file and send it under its Chinese name (RFC 5987 filename*).
+
+    A file of ordinary size is handed over in memory, so nothing stays open if a client drops
+    the response; a larger one is streamed from the temporary file."""
     spool = tempfile.TemporaryFile()
     cleaner = write(spool)
-    spool.seek(0)
-    return cleaner, send_file(spool, mimetype=mimetype, as_attachment=True, download_name=name)
+    if spool.tell() <= IN_MEMORY_BYTES:
+        spool.seek(0)
+        body = io.BytesIO(spool.read())
+        spool.close()
+    else:
+        spool.seek(0)
+        body = spool
+    return cleaner, send_file(body, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.route("/campaigns/<int:campaign_id>")

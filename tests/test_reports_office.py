@@ -1,5 +1,4 @@
 """Every kind of rollup opens in LibreOffice: each converts to PDF without error."""
-import io
 import os
 import subprocess
 

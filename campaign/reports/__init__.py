@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..timefmt import local
 from .data import Rollup, UnitEntry, compilation_title, summary_title
 from .text import Cleaner
 
@@ -58,7 +59,7 @@ def file_name(rollup: Rollup, kind: Kind, unit: UnitEntry | None = None) -> str:
         what = compilation_title(rollup.deliverable_title)
     else:
         what = kind.label
-    stamp = rollup.generated_at.astimezone().strftime("%Y%m%d%H%M")
+    stamp = local(rollup.generated_at, rollup.zone).strftime("%Y%m%d%H%M")
     return f"{rollup.short_title}{what}_{stamp}{kind.extension}"
 
 

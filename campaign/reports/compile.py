@@ -198,18 +198,17 @@ def _essays_body(rollup: Rollup, cleaner: Cleaner) -> Iterator[str]:
     fields = essay_fields(rollup.form)
     yield from _cover(rollup, essays_title(rollup.form))
 
-    def essays(entries, clean):
+    def essays():
         number = 0
-        for entry in entries:
+        for entry in rollup.reported():
             for spec in fields:
                 for row in entry.data.get(spec["key"]) or []:
                     if isinstance(row, dict):
                         number += 1
-                        yield number, entry, _essay_parts(spec, row), clean
+                        yield number, entry, _essay_parts(spec, row)
 
-    yield toc((f"_Toc_unit{n}", Cleaner()(t, e.unit_name) or "（无题）")
-              for n, e, (t, _, _), _ in essays(rollup.reported(), None))
-    for number, entry, (title, byline, text), _ in essays(rollup.reported(), cleaner):
+    yield toc((f"_Toc_unit{n}", Cleaner()(t, e.unit_name) or "（无题）") for n, e, (t, _, _) in essays())
+    for number, entry, (title, byline, text) in essays():
         name = entry.unit_name
         yield (para(cleaner(title, name) or "（无题）", "Unit Title", bookmark=f"_Toc_unit{number}", bookmark_id=number)
                + para(cleaner(byline, name), "Unit Name") + para(cleaner(name, name), "Unit Name")

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -78,7 +79,9 @@ class SheetWriter:
     def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
         """Merge an area given in sheet rows and 0-based columns."""
         if (r0, c0) != (r1, c1):
-            self.ws.merged_cells.add(f"{get_column_letter(c0 + 1)}{r0}:{get_column_letter(c1 + 1)}{r1}")
+            # Straight into the set: MultiCellRange.add compares with every range already there,
+            # which is quadratic over a national table; our merges never overlap.
+            self.ws.merged_cells.ranges.add(CellRange(min_col=c0 + 1, min_row=r0, max_col=c1 + 1, max_row=r1))
 
     def note(self, text: str, style: str = "rollup_note", height: float | None = None) -> None:
         """A line across the whole table width."""

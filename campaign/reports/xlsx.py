@@ -11,6 +11,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -50,12 +51,19 @@ class SheetWriter:
         self.ws = ws
         self.widths = widths
         self.row = 0
+        self._styles: dict[str, StyleArray] = {}
         for index, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
 
     def cell(self, value, style: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws)
-        cell.style = style
+        # Copy the named style's resolved ids instead of resolving the name for every cell.
+        prototype = self._styles.get(style)
+        if prototype is None:
+            cell.style = style
+            prototype = self._styles[style] = StyleArray(cell._style)
+        else:
+            cell._style = StyleArray(prototype)
         if value is None or value == "":
             return cell
         if isinstance(value, int):

@@ -18,6 +18,8 @@ ENV_SETTINGS = {
     "MAIL_DEFAULT_SENDER": str,
     "MAIL_OUTBOX_DIR": str,
     "UPLOAD_DIR": str,
+    "MAX_PHOTO_BYTES": int,
+    "MAX_PHOTO_PIXELS": int,
     "SCHEDULER_ENABLED": bool,
 }
 
@@ -31,6 +33,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    # Larger images are refused before they are decoded (a small file can hold a huge image).
+    MAX_PHOTO_PIXELS = 50_000_000
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_SERVER = None
     MAIL_PORT = 25

@@ -4,14 +4,18 @@ Roles: anonymous, the reporter of the unit, a reporter of another unit, the coor
 campaign, the campaign's coordinator, an admin. Each endpoint lists the statuses each role may get;
 "denied" roles must get exactly 401 (anonymous), 403 (wrong role) or 404 (out of scope).
 """
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Submission
+from campaign.services.photos import store_photo
 from campaign.services.submissions import submit
 from tests.conftest import login
 from tests.helpers import annex1
+from tests.photo_helpers import jpeg_bytes
 
 ROLES = ("anonymous", "own_reporter", "other_reporter", "other_coordinator", "coordinator", "admin")
 OK = {200, 302, 400, 409}  # allowed: shown, done, or refused for its content
@@ -29,6 +33,12 @@ def campaign_route():
     return {**STAFF_ONLY, "other_coordinator": {404}, "coordinator": OK, "admin": OK}
 
 
+def unit_photo():
+    """A unit's photo: that unit's reporters, the campaign's coordinators and admins see it."""
+    return {**ANON, "own_reporter": {200}, "other_reporter": {404}, "other_coordinator": {404},
+            "coordinator": {200}, "admin": {200}}
+
+
 # endpoint → {role: allowed statuses}; roles not listed get OK.
 EXPECTED = {
     "auth.login": {},
@@ -40,6 +50,8 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "photos.show": unit_photo(),
+    "photos.thumbnail": unit_photo(),
 }
 
 
@@ -60,10 +72,11 @@ def world(app, make_unit, make_user, make_campaign):
     submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=own.id))
     data = {k: v for k, v in annex1().items()}
     submit(submission, {"study": data["study"]}, base_version=None, user=users["own_reporter"])
+    photo, _ = store_photo(submission, "photos", io.BytesIO(jpeg_bytes()), "活动.jpg", user=users["own_reporter"])
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
-        "unit_id": own.id, "number": 1, "filename": "css/app.css",
+        "unit_id": own.id, "number": 1, "filename": "css/app.css", "photo_id": photo.id,
     }
     return dict(users=users, values=values)
 

@@ -21,6 +21,7 @@ ENV_SETTINGS = {
     "MAX_PHOTO_BYTES": int,
     "MAX_PHOTO_PIXELS": int,
     "SCHEDULER_ENABLED": bool,
+    "PASSWORD_LINK_HOURS": int,
 }
 
 
@@ -42,6 +43,8 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "学习宣贯填报汇总系统 <noreply@localhost>"
     SCHEDULER_ENABLED = False
+    # How long an e-mailed set-password link works.
+    PASSWORD_LINK_HOURS = 72
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
 

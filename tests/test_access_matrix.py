@@ -22,6 +22,7 @@ OK = {200, 302, 400, 409}  # allowed: shown, done, or refused for its content
 ANON = {"anonymous": {401}}
 STAFF_ONLY = {**ANON, "own_reporter": {403}, "other_reporter": {403}}
 REPORTER_ONLY = {**ANON, "other_coordinator": {403}, "coordinator": {403}, "admin": {403}}
+ADMIN_ONLY = {**STAFF_ONLY, "other_coordinator": {403}, "coordinator": {403}}
 
 
 def unit_route(own=OK):
@@ -50,6 +51,12 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "auth.set_password": {},  # the e-mailed link works without a login; a bad token is refused with 400
+    "admin.units": {**ADMIN_ONLY},
+    "admin.import_template": {**ADMIN_ONLY},
+    "admin.import_units": {**ADMIN_ONLY},
+    "admin.confirm_import": {**ADMIN_ONLY},
+    "admin.send_link": {**ADMIN_ONLY},
     "photos.show": unit_photo(),
     "photos.thumbnail": unit_photo(),
 }
@@ -77,6 +84,7 @@ def world(app, make_unit, make_user, make_campaign):
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
         "unit_id": own.id, "number": 1, "filename": "css/app.css", "photo_id": photo.id,
+        "user_id": users["own_reporter"].id, "token": "not-a-valid-link",
     }
     return dict(users=users, values=values)
 

@@ -101,10 +101,15 @@ def confirm_import():
     if not form.validate_on_submit() or form.upload_id.data != pending.get("id") or not UPLOAD_ID.match(pending["id"]):
         flash("导入已过期或已完成，请重新上传文件。", "error")
         return redirect(url_for("admin.import_units"))
-    with open(os.path.join(_import_dir(), pending["id"]), "rb") as fh:
-        raw = fh.read()
-    # Checked again: the database may have changed since the preview.
-    plan = plan_import(read_rows(pending["name"], raw))
+    try:
+        with open(os.path.join(_import_dir(), pending["id"]), "rb") as fh:
+            raw = fh.read()
+        # Checked again: the database may have changed since the preview.
+        plan = plan_import(read_rows(pending["name"], raw))
+    except (FileNotFoundError, UnreadableFile):
+        session.pop("unit_import", None)
+        flash("导入已过期或已完成，请重新上传文件。", "error")
+        return redirect(url_for("admin.import_units"))
     try:
         accounts = apply_import(plan, user=current_user)
         db.session.commit()

@@ -174,8 +174,17 @@
   }
 
   form.addEventListener('input', function (event) { if (event.isTrusted) { changed(); } });
-  form.addEventListener('change', function (event) { if (event.isTrusted) { changed(); } });
-  form.addEventListener('submit', function () { if (timer) { clearTimeout(timer); } backup(); });
+  form.addEventListener('change', function (event) {
+    // Choosing photo files starts an upload (photos.js), which saves the draft itself.
+    if (event.isTrusted && event.target.type !== 'file') { changed(); }
+  });
+  form.addEventListener('submit', function (event) {
+    if (timer) { clearTimeout(timer); }
+    // Uploading or deleting a photo saves the draft and reloads the page with the new photo list
+    // and version; a copy kept here would be restored over it as if it were unsaved work.
+    var action = event.submitter ? event.submitter.value || '' : '';
+    if (/^(upload|delete_photo):/.test(action)) { clearBackup(); } else { backup(); }
+  });
   document.querySelectorAll('[data-rows]').forEach(renumber);
   restore();
 }());

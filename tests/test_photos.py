@@ -8,7 +8,7 @@ from PIL import Image
 
 from campaign.extensions import db
 from campaign.models import Photo, Role, Submission, SubmissionState
-from campaign.services.photos import photo_file, photo_path
+from campaign.services.photos import photo_file, photo_path, photos_with_captions
 from tests.conftest import login
 from tests.photo_helpers import jpeg_bytes, png_bomb, png_bytes
 
@@ -342,3 +342,13 @@ def test_required_photos_field_needs_a_photo_on_submit(client, xinxiang):
     response = client.post(xinxiang["url"], data={"action": "submit", "report_title": "t", "report_text": "x"})
     assert response.status_code == 400
     assert "请上传“相关信息和照片”（至少 1 张照片）。" in response.get_data(as_text=True)
+
+
+def test_rollups_get_the_photos_of_a_field_in_order_with_captions(client, xinxiang):
+    upload(client, xinxiang, ("a.jpg", jpeg_bytes()), ("b.png", png_bytes()))
+    first, second = submission_of(xinxiang).data["photos"]
+    data = {"photos": [{"id": second["id"], "caption": "第二张"}, {"id": first["id"], "caption": "第一张"},
+                       {"id": "999999", "caption": "已不存在"}]}
+    found = photos_with_captions(data, "photos")
+    assert [(p.original_name, caption) for p, caption in found] == [("b.png", "第二张"), ("a.jpg", "第一张")]
+    assert photos_with_captions({}, "photos") == []

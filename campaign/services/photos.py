@@ -5,7 +5,8 @@ limits. The image is re-encoded with its EXIF orientation applied (which also dr
 data, GPS position included) and a JPEG thumbnail is written next to it. The name the user's
 file had is kept for display only; it never reaches the file system.
 
-Rollups get a photo's stored file through `photo_path(photo)` or `photo_file(photo_id)`.
+Rollups get a photo's stored file through `photo_path(photo)` or `photo_file(photo_id)`, and the
+photos of a field with their captions through `photos_with_captions(data, field_key)`.
 """
 from __future__ import annotations
 
@@ -60,6 +61,14 @@ def photo_file(photo_id: int | str) -> str | None:
     """The stored file for a photo id as found in submission data, or None if there is none."""
     photo = db.session.get(Photo, int(photo_id)) if str(photo_id).isdigit() else None
     return photo_path(photo) if photo is not None else None
+
+
+def photos_with_captions(data: dict, field_key: str) -> list[tuple[Photo, str]]:
+    """The photos a submission's (or revision's) data lists in a photos field, in order, with captions."""
+    entries = [e for e in _entries(data or {}, field_key) if str(e.get("id", "")).isdigit()]
+    ids = [int(e["id"]) for e in entries]
+    found = {p.id: p for p in db.session.scalars(sa.select(Photo).where(Photo.id.in_(ids)))} if ids else {}
+    return [(found[int(e["id"])], str(e.get("caption") or "")) for e in entries if int(e["id"]) in found]
 
 
 def display_name(filename: str | None) -> str:

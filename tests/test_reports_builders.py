@@ -264,3 +264,16 @@ def test_every_submitted_character_arrives(cell, summary):
     end = paragraphs.index("二、出台《纲要》贯彻落实文件情况")
     expected = [line for line in clean(summary).split("\n") if line.strip()]
     assert paragraphs[start:end] == expected
+
+
+def test_text_longer_than_an_excel_cell_continues_below_with_nothing_lost():
+    long = ("第一段。" * 3000 + "\n") * 4  # 48,004 characters
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, documents=1) | {"study": long}),
+                                   entry(2, annex1_data(2))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    numbers = [ws.cell(r, 1).value for r in range(first, ws.max_row + 1)]
+    second = first + numbers.index(2)
+    assert "".join(ws.cell(r, 4).value or "" for r in range(first, second)) == long
+    assert all(len(ws.cell(r, 4).value or "") <= 32767 for r in range(first, second))
+    assert f"A{first}:A{second - 1}" in {str(m) for m in ws.merged_cells.ranges}

@@ -243,8 +243,9 @@ def test_study_compilation_embeds_photos_with_captions(tmp_path):
     out = io.BytesIO()
     build_photos_zip(r, out)
     names = zipfile.ZipFile(out).namelist()
-    assert names == ["01_第1单位市场监督管理局/01_说明1.jpg", "01_第1单位市场监督管理局/02_说明2.png",
+    assert names == ["汇总说明.txt", "01_第1单位市场监督管理局/01_说明1.jpg", "01_第1单位市场监督管理局/02_说明2.png",
                      "01_第1单位市场监督管理局/照片说明.txt"]
+    assert "应报 1 家　已报 1 家" in zipfile.ZipFile(out).read("汇总说明.txt").decode("utf-8")
 
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=400)

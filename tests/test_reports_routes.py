@@ -102,7 +102,9 @@ def test_photos_reach_the_compilation_and_the_zip_through_the_upload_directory(a
     assert "（照片文件缺失或无法读取）" in [p.text for p in d.paragraphs]
     import zipfile
     archive = zipfile.ZipFile(_file(client.get(base + "/zip")))
-    assert archive.namelist()[:2] == ["01_卫辉市水利局/01_集中学习.jpg", "01_卫辉市水利局/02_专题研讨.png"]
+    assert archive.namelist()[1:3] == ["01_卫辉市水利局/01_集中学习.jpg", "01_卫辉市水利局/02_专题研讨.png"]
+    with Image.open(archive.open(archive.namelist()[1])) as photo:
+        assert photo.format == "JPEG" and photo.size == (640, 480)
     essays = docx.Document(_file(client.get(base + "/essays")))
     assert ["体会一", "体会二"] == [p.text for p in essays.paragraphs if p.style.name == "Unit Title"]
 

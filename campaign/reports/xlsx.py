@@ -82,6 +82,8 @@ class SheetWriter:
         if height is not None:
             self.ws.row_dimensions[self.row].height = round(height, 1)
         self.ws.append(cells)
+        # The row is on disk now: drop its dimensions so memory does not grow with the table.
+        self.ws.row_dimensions.pop(self.row, None)
         return self.row
 
     def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:

@@ -197,7 +197,7 @@ def test_compilation_has_cover_contents_and_each_unit_from_a_new_page():
     texts = [p.text for p in d.paragraphs]
     assert "《质量强国建设纲要》学习宣传贯彻工作总结汇编" in texts
     assert any("未报单位（1 家）：第3单位市场监督管理局" in t for t in texts)
-    assert 'TOC \\o "1-1"' in d.element.body.xml
+    assert 'TOC \\h \\z \\t "Unit Title,1"' in d.element.body.xml
     titles = [p for p in d.paragraphs if p.style.name == "Unit Title"]
     assert [p.text for p in titles] == ["第1单位学习宣传贯彻《质量强国建设纲要》工作总结",
                                         "第2单位学习宣传贯彻《质量强国建设纲要》工作总结"]

@@ -278,3 +278,15 @@ def test_text_longer_than_an_excel_cell_continues_below_with_nothing_lost():
     assert "".join(ws.cell(r, 4).value or "" for r in range(first, second)) == long
     assert all(len(ws.cell(r, 4).value or "") <= 32767 for r in range(first, second))
     assert f"A{first}:A{second - 1}" in {str(m) for m in ws.merged_cells.ranges}
+
+
+def test_every_picture_has_its_own_drawing_id(tmp_path):
+    from PIL import Image
+
+    for name in "abc":
+        Image.new("RGB", (200 + ord(name), 100), "red").save(tmp_path / f"{name}.jpg")
+    r = rollup(STUDY, [entry(1, study_data(["a", "b", "c"]))], key="study_report", short="学习活动情况",
+               title="《质量强国建设纲要》学习活动情况", photo_file=lambda pid: str(tmp_path / f"{pid}.jpg"))
+    d, _ = docx_of(build_study_docx, r)
+    ids = [el.get("id") for el in d.element.body.iter("{*}docPr")]
+    assert len(ids) == 3 and len(set(ids)) == 3

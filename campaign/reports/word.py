@@ -6,6 +6,7 @@ python-docx's add_paragraph slows down as a document grows (each call searches t
 """
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterable
 from typing import BinaryIO
@@ -16,7 +17,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
 from .text import clean
 
@@ -234,8 +235,6 @@ def toc(entries: Iterable[tuple[str, str]], title: str = "目　　录") -> str:
 
 def save_streamed(doc, body: Iterable[str], out: BinaryIO) -> None:
     """Save `doc` to `out` with `body` (XML fragments) as the content of its body."""
-    import io
-
     doc.add_paragraph(MARKER)
     package = io.BytesIO()
     doc.save(package)

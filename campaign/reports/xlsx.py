@@ -30,7 +30,7 @@ _thin = Side(style="thin", color="000000")
 _border = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 
 
-def _styles() -> list[NamedStyle]:
+def named_styles() -> list[NamedStyle]:
     def style(name, font, horizontal="left", border=True, wrap=True):
         return NamedStyle(name=name, font=font, border=_border if border else Border(),
                           alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=wrap))
@@ -207,7 +207,7 @@ def build_summary_xlsx(rollup: Rollup, out: BinaryIO, *, unit: UnitEntry | None 
     which names the units whose text had characters removed."""
     cleaner = Cleaner()
     wb = Workbook(write_only=True)
-    for style in _styles():
+    for style in named_styles():
         wb.add_named_style(style)
     per_unit = unit is not None
     columns = table_columns(rollup.form, per_unit=per_unit)

@@ -290,3 +290,34 @@ def test_every_picture_has_its_own_drawing_id(tmp_path):
     d, _ = docx_of(build_study_docx, r)
     ids = [el.get("id") for el in d.element.body.iter("{*}docPr")]
     assert len(ids) == 3 and len(set(ids)) == 3
+
+
+def overlapping(ranges) -> list:
+    cells = {}
+    clashes = []
+    for m in ranges:
+        for row in range(m.min_row, m.max_row + 1):
+            for col in range(m.min_col, m.max_col + 1):
+                if (row, col) in cells:
+                    clashes.append((str(m), cells[(row, col)]))
+                cells[(row, col)] = str(m)
+    return clashes
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 50, 300, 1500, 5000, 40000])), min_size=1,
+                max_size=4))
+def test_merges_never_overlap_and_long_text_is_whole(units):
+    entries = []
+    for i, (documents, chars) in enumerate(units, start=1):
+        entries.append(entry(i, annex1_data(i, documents=documents) | {"publicity": text_of(chars, i)}))
+    wb, _ = xlsx_of(annex1_rollup(entries))
+    ws = wb["汇总表"]
+    assert not overlapping(ws.merged_cells.ranges)
+    first = header_row(ws) + 2
+    starts = [r for r in range(first, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)] + [ws.max_row + 1]
+    for i, (documents, chars) in enumerate(units):
+        rows = range(starts[i], starts[i + 1])
+        assert "".join(ws.cell(r, 8).value or "" for r in rows) == text_of(chars, i + 1)
+        names = [ws.cell(r, 5).value for r in rows if ws.cell(r, 5).value]
+        assert len(names) == max(documents, 1 if documents == 0 else 0)

@@ -32,7 +32,7 @@ from openpyxl.worksheet.cell_range import CellRange  # noqa: E402
 from campaign.reports.compile import body_fields, build_compilation_docx  # noqa: E402
 from campaign.reports.layout import header_rows, table_columns, unit_block  # noqa: E402
 from campaign.reports.word import new_document, para, save_streamed  # noqa: E402
-from campaign.reports.xlsx import STATUS_COLUMNS, _styles, build_summary_xlsx  # noqa: E402
+from campaign.reports.xlsx import STATUS_COLUMNS, build_summary_xlsx, named_styles  # noqa: E402
 from tests.rollup_data import annex1_data, annex2_data, entry, form, rollup  # noqa: E402
 
 ANNEX1 = form("samr_2023_9", "annex1")
@@ -51,7 +51,7 @@ def annex2_rollup(units: int):
 def bare_xlsx(r, out) -> None:
     """The same cells, styles and merges with bare openpyxl write-only mode."""
     wb = Workbook(write_only=True)
-    for style in _styles():
+    for style in named_styles():
         wb.add_named_style(style)
     ws = wb.create_sheet("汇总表")
     columns = table_columns(r.form)

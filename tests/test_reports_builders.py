@@ -197,7 +197,7 @@ def test_compilation_has_cover_contents_and_each_unit_from_a_new_page():
     texts = [p.text for p in d.paragraphs]
     assert "《质量强国建设纲要》学习宣传贯彻工作总结汇编" in texts
     assert any("未报单位（1 家）：第3单位市场监督管理局" in t for t in texts)
-    assert 'TOC \\o "1-1"' in d.element.body.xml
+    assert 'TOC \\h \\z \\t "Unit Title,1"' in d.element.body.xml
     titles = [p for p in d.paragraphs if p.style.name == "Unit Title"]
     assert [p.text for p in titles] == ["第1单位学习宣传贯彻《质量强国建设纲要》工作总结",
                                         "第2单位学习宣传贯彻《质量强国建设纲要》工作总结"]
@@ -243,8 +243,9 @@ def test_study_compilation_embeds_photos_with_captions(tmp_path):
     out = io.BytesIO()
     build_photos_zip(r, out)
     names = zipfile.ZipFile(out).namelist()
-    assert names == ["01_第1单位市场监督管理局/01_说明1.jpg", "01_第1单位市场监督管理局/02_说明2.png",
+    assert names == ["汇总说明.txt", "01_第1单位市场监督管理局/01_说明1.jpg", "01_第1单位市场监督管理局/02_说明2.png",
                      "01_第1单位市场监督管理局/照片说明.txt"]
+    assert "应报 1 家　已报 1 家" in zipfile.ZipFile(out).read("汇总说明.txt").decode("utf-8")
 
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=400)
@@ -264,3 +265,59 @@ def test_every_submitted_character_arrives(cell, summary):
     end = paragraphs.index("二、出台《纲要》贯彻落实文件情况")
     expected = [line for line in clean(summary).split("\n") if line.strip()]
     assert paragraphs[start:end] == expected
+
+
+def test_text_longer_than_an_excel_cell_continues_below_with_nothing_lost():
+    long = ("第一段。" * 3000 + "\n") * 4  # 48,004 characters
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, documents=1) | {"study": long}),
+                                   entry(2, annex1_data(2))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    numbers = [ws.cell(r, 1).value for r in range(first, ws.max_row + 1)]
+    second = first + numbers.index(2)
+    assert "".join(ws.cell(r, 4).value or "" for r in range(first, second)) == long
+    assert all(len(ws.cell(r, 4).value or "") <= 32767 for r in range(first, second))
+    assert f"A{first}:A{second - 1}" in {str(m) for m in ws.merged_cells.ranges}
+
+
+def test_every_picture_has_its_own_drawing_id(tmp_path):
+    from PIL import Image
+
+    for name in "abc":
+        Image.new("RGB", (200 + ord(name), 100), "red").save(tmp_path / f"{name}.jpg")
+    r = rollup(STUDY, [entry(1, study_data(["a", "b", "c"]))], key="study_report", short="学习活动情况",
+               title="《质量强国建设纲要》学习活动情况", photo_file=lambda pid: str(tmp_path / f"{pid}.jpg"))
+    d, _ = docx_of(build_study_docx, r)
+    ids = [el.get("id") for el in d.element.body.iter("{*}docPr")]
+    assert len(ids) == 3 and len(set(ids)) == 3
+
+
+def overlapping(ranges) -> list:
+    cells = {}
+    clashes = []
+    for m in ranges:
+        for row in range(m.min_row, m.max_row + 1):
+            for col in range(m.min_col, m.max_col + 1):
+                if (row, col) in cells:
+                    clashes.append((str(m), cells[(row, col)]))
+                cells[(row, col)] = str(m)
+    return clashes
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 50, 300, 1500, 5000, 40000])), min_size=1,
+                max_size=4))
+def test_merges_never_overlap_and_long_text_is_whole(units):
+    entries = []
+    for i, (documents, chars) in enumerate(units, start=1):
+        entries.append(entry(i, annex1_data(i, documents=documents) | {"publicity": text_of(chars, i)}))
+    wb, _ = xlsx_of(annex1_rollup(entries))
+    ws = wb["汇总表"]
+    assert not overlapping(ws.merged_cells.ranges)
+    first = header_row(ws) + 2
+    starts = [r for r in range(first, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)] + [ws.max_row + 1]
+    for i, (documents, chars) in enumerate(units):
+        rows = range(starts[i], starts[i + 1])
+        assert "".join(ws.cell(r, 8).value or "" for r in rows) == text_of(chars, i + 1)
+        names = [ws.cell(r, 5).value for r in rows if ws.cell(r, 5).value]
+        assert len(names) == max(documents, 1 if documents == 0 else 0)

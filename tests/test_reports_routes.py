@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, Role, Submission
+from campaign.models import AuditEntry, Role
 from campaign.services.submissions import get_submission, save_draft, submit
 from tests.rollup_data import annex1_data
 from tests.conftest import login
@@ -22,16 +22,19 @@ def _file(response):
     return io.BytesIO(data)
 
 
-def test_coordinator_downloads_a_partial_summary_listing_missing_units(app, client, make_unit, make_user, make_campaign):
+def test_coordinator_downloads_a_partial_summary_listing_missing_units(app, client, make_unit, make_user,
+                                                                       make_campaign):
     units = [make_unit("北京市市场监督管理局"), make_unit("天津市市场监督管理委员会"), make_unit("河北省市场监督管理局")]
     campaign = make_campaign(units=units)
     annex1 = campaign.deliverables[0]
     reporter = make_user(Role.reporter, unit=units[0])
     submit(get_submission(annex1, units[0]), annex1_data(1, documents=2) | {"study": "=1+1\x07"},
            base_version=None, user=reporter)
-    save_draft(get_submission(annex1, units[1]), annex1_data(2), base_version=None, user=make_user(Role.reporter, unit=units[1]))
+    save_draft(get_submission(annex1, units[1]), annex1_data(2), base_version=None,
+               user=make_user(Role.reporter, unit=units[1]))
     db.session.commit()
     login(client, campaign.coordinators[0])
+    assert f'href="/reports/campaigns/{campaign.id}"' in client.get("/coordinator/").get_data(as_text=True)
     page = client.get(f"/reports/campaigns/{campaign.id}").get_data(as_text=True)
     assert "应报 3 家　已报 1 家　逾期 0 家　未报 2 家" in page
     assert "天津市市场监督管理委员会、河北省市场监督管理局" in page

@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..timefmt import local
+from .compile import (build_compilation_docx, build_essays_docx, build_study_docx, build_unit_docx, essay_fields,
+                      essays_title)
 from .data import Rollup, UnitEntry, compilation_title, summary_title
+from .docx_table import build_table_docx
+from .photos import build_photos_zip
 from .text import Cleaner
+from .xlsx import build_summary_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -30,8 +35,6 @@ def _has(form: dict, kind: str) -> bool:
 
 def kinds(form: dict) -> list[Kind]:
     """The rollup files a deliverable offers, from the shape of its form."""
-    from .compile import essay_fields, essays_title
-
     if _has(form, "photos"):
         found = [Kind("docx", "学习情况汇编", ".docx", DOCX)]
         if essay_fields(form):
@@ -65,11 +68,6 @@ def file_name(rollup: Rollup, kind: Kind, unit: UnitEntry | None = None) -> str:
 
 def build(rollup: Rollup, kind: Kind, out: BinaryIO) -> Cleaner:
     """Write the campaign-wide file of this kind."""
-    from .compile import build_compilation_docx, build_essays_docx, build_study_docx
-    from .docx_table import build_table_docx
-    from .photos import build_photos_zip
-    from .xlsx import build_summary_xlsx
-
     form = rollup.form
     if kind.key == "xlsx":
         return build_summary_xlsx(rollup, out)
@@ -86,10 +84,6 @@ def build(rollup: Rollup, kind: Kind, out: BinaryIO) -> Cleaner:
 
 def build_unit(rollup: Rollup, entry: UnitEntry, kind: Kind, out: BinaryIO) -> Cleaner:
     """Write one unit's own file of this kind."""
-    from .compile import build_unit_docx
-    from .docx_table import build_table_docx
-    from .xlsx import build_summary_xlsx
-
     if kind.key == "xlsx":
         return build_summary_xlsx(rollup, out, unit=entry)
     if _has(rollup.form, "photos") or _has(rollup.form, "section"):

@@ -2,6 +2,7 @@
 and a unit's own 附件2 to print and stamp."""
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -124,7 +125,7 @@ def build_unit_docx(rollup: Rollup, entry: UnitEntry, out: BinaryIO) -> Cleaner:
         parts.append(text_paragraphs(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name)))
     parts += _essays(entry, rollup.form, cleaner)
     parts.append(_stamp_lines(entry, cleaner))
-    pictures = _pictures(doc, rollup, entry, cleaner)
+    pictures = _pictures(doc, rollup, entry, cleaner, itertools.count(1))
     save_streamed(doc, parts[:-1] + pictures + parts[-1:], out)
     return cleaner
 
@@ -148,7 +149,7 @@ def _essay_parts(spec: dict, row: dict) -> tuple[str, str, str]:
     return str(row.get(title_col["key"]) or ""), "　".join(r for r in rest if r), str(row.get(text_col["key"]) or "")
 
 
-def _picture(doc, path: str | None) -> str:
+def _picture(doc, path: str | None, ids) -> str:
     """A picture paragraph (registered in the package), or a note when the file is unusable."""
     copy = print_copy(path) if path else None
     if copy is None:
@@ -156,17 +157,21 @@ def _picture(doc, path: str | None) -> str:
     stream, width, height = copy
     inline = doc.part.new_pic_inline(stream, Mm(PICTURE_WIDTH_MM) if width >= height else None,
                                      None if width >= height else Mm(PICTURE_WIDTH_MM * 0.75))
+    # python-docx numbers drawings from what is in its body, which is empty here: number them.
+    number = next(ids)
+    inline.docPr.id = number
+    inline.docPr.name = f"图片 {number}"
     xml = etree.tostring(inline, encoding="unicode")
     return f'<w:p><w:pPr><w:pStyle w:val="Picture"/></w:pPr><w:r><w:drawing>{xml}</w:drawing></w:r></w:p>'
 
 
-def _pictures(doc, rollup: Rollup, entry: UnitEntry, cleaner: Cleaner) -> list[str]:
+def _pictures(doc, rollup: Rollup, entry: UnitEntry, cleaner: Cleaner, ids) -> list[str]:
     parts = []
     labels = [f["label"] for f in rollup.form["fields"] if f["type"] == "photos"]
     for index, (photo_id, caption) in enumerate(photo_items(entry, rollup.form), start=1):
         if index == 1:
             parts.append(para(labels[0], "Heading 1"))
-        parts.append(_picture(doc, rollup.photo_file(photo_id)))
+        parts.append(_picture(doc, rollup.photo_file(photo_id), ids))
         parts.append(para(f"图{index}　{cleaner(caption, entry.unit_name)}", "Caption Line"))
     return parts
 
@@ -180,7 +185,8 @@ def build_study_docx(rollup: Rollup, out: BinaryIO) -> Cleaner:
     doc = new_document(cover=True)
     update_fields_on_open(doc)
     key = title_key(rollup.form)
-    texts = [f for f in body_fields(rollup.form)]
+    texts = body_fields(rollup.form)
+    ids = itertools.count(1)
     parts = list(_cover(rollup, compilation_title(rollup.deliverable_title)))
     parts.append(toc((f"_Toc_unit{n}", _title(e, key, Cleaner())) for n, e in enumerate(rollup.reported(), start=1)))
     for number, entry in enumerate(rollup.reported(), start=1):
@@ -189,7 +195,7 @@ def build_study_docx(rollup: Rollup, out: BinaryIO) -> Cleaner:
             if len(texts) > 1 or spec["type"] == "section":
                 parts.append(para(spec["label"], "Heading 1"))
             parts.append(text_paragraphs(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name)))
-        parts += _pictures(doc, rollup, entry, cleaner)
+        parts += _pictures(doc, rollup, entry, cleaner, ids)
     save_streamed(doc, parts, out)
     return cleaner
 

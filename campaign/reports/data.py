@@ -58,6 +58,9 @@ class UnitEntry:
 
 @dataclass
 class Counts:
+    """应报 (recipients), 已报 (submitted or accepted), 逾期 (of those, submitted after the unit's
+    deadline), 未报 (not started, draft or returned)."""
+
     due: int = 0
     reported: int = 0
     late: int = 0

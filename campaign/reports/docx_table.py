@@ -6,7 +6,7 @@ from typing import BinaryIO
 from .data import Rollup, UnitEntry, summary_title
 from .layout import Block, Column, contact_groups, header_rows, table_columns, unit_block
 from .text import Cleaner
-from .word import new_document, para, paragraphs, save_streamed
+from .word import new_document, para, paragraphs, save_streamed, style_id
 
 TEXT_TWIPS = int((297 - 28 - 26) / 25.4 * 1440)
 
@@ -26,7 +26,10 @@ def _cell(text, width: int, style: str, span: int = 1, vmerge: str | None = None
         props += "<w:vMerge/>"
     props += '<w:vAlign w:val="center"/>'
     content = "" if text is None or vmerge == "continue" else str(text)
-    body = paragraphs(content, style) if content else f'<w:p><w:pPr><w:pStyle w:val="{style.replace(" ", "")}"/></w:pPr></w:p>'
+    if content:
+        body = paragraphs(content, style)
+    else:  # a cell must hold a paragraph, even an empty one
+        body = f'<w:p><w:pPr><w:pStyle w:val="{style_id(style)}"/></w:pPr></w:p>'
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
 
 
@@ -58,7 +61,9 @@ def grid_rows(grid: list[list], merges, widths: list[int], styles: list[str], he
             else:
                 cells.append(_cell(row[c], widths[c], styles[c]))
                 c += 1
-        trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header else "<w:trPr><w:cantSplit/></w:trPr>" if len(grid) == 1 else ""
+        # Header rows repeat on every page; a one-row unit is not split across pages.
+        trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header else (
+            "<w:trPr><w:cantSplit/></w:trPr>" if len(grid) == 1 else "")
         out.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
     return "".join(out)
 

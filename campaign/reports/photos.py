@@ -62,9 +62,13 @@ def safe_name(text: str, limit: int = 40) -> str:
 
 
 def build_photos_zip(rollup: Rollup, out: BinaryIO) -> Cleaner:
-    """Every photo of every reported unit: 01_单位/01_说明.jpg, with a 照片说明.txt per unit."""
+    """Every photo of every reported unit: 01_单位/01_说明.jpg, with a 照片说明.txt per unit and the
+    counts and missing units in 汇总说明.txt."""
     cleaner = Cleaner()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        summary = [rollup.campaign_title, rollup.head_line, rollup.missing_line()]
+        archive.writestr("汇总说明.txt", "\r\n".join(line for line in summary if line) + "\r\n",
+                         compress_type=zipfile.ZIP_DEFLATED)
         for number, entry in enumerate(rollup.reported(), start=1):
             items = list(photo_items(entry, rollup.form))
             if not items:

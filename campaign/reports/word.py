@@ -6,6 +6,7 @@ python-docx's add_paragraph slows down as a document grows (each call searches t
 """
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterable
 from typing import BinaryIO
@@ -16,7 +17,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
 from .text import clean
 
@@ -45,60 +46,60 @@ STYLES = {
     "Picture": ("仿宋_GB2312", BODY_PT, False, "center", 0, 0),
 }
 OUTLINE = {"Unit Title": 0, "Heading 1": 1, "Heading 2": 2}
+# What follows w:updateFields in w:settings (CT_Settings); Word rejects children out of order.
+SETTINGS_AFTER_UPDATE = (
+    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
+    "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
+    "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
+)
 
 
-def _set_fonts(rpr, east_asia: str, size: float, bold: bool) -> None:
-    for tag in ("w:rFonts", "w:b", "w:bCs", "w:sz", "w:szCs", "w:lang", "w:color", "w:i", "w:iCs"):
-        for old in rpr.findall(qn(tag)):
-            rpr.remove(old)
-    fonts = OxmlElement("w:rFonts")
-    latin = "Times New Roman"
-    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
-        fonts.set(qn(attr), value)
-    rpr.insert(0, fonts)
+def _element(tag: str, **attrs) -> object:
+    el = OxmlElement(tag)
+    for name, value in attrs.items():
+        el.set(qn(f"w:{name}"), str(value))
+    return el
+
+
+def _set_fonts(rpr, east_asia: str, size: float, bold: bool, latin: str = "Times New Roman") -> None:
+    """Replace the run properties, children in the schema's order (Word is strict about it)."""
+    for child in list(rpr):
+        rpr.remove(child)
+    rpr.append(_element("w:rFonts", ascii=latin, hAnsi=latin, eastAsia=east_asia, cs=latin))
     if bold:
-        rpr.append(OxmlElement("w:b"))
-    color = OxmlElement("w:color")
-    color.set(qn("w:val"), "000000")
-    rpr.append(color)
-    for tag in ("w:sz", "w:szCs"):
-        el = OxmlElement(tag)
-        el.set(qn("w:val"), str(int(size * 2)))
-        rpr.append(el)
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-    rpr.append(lang)
+        rpr.append(_element("w:b"))
+    rpr.append(_element("w:color", val="000000"))
+    rpr.append(_element("w:sz", val=int(size * 2)))
+    rpr.append(_element("w:szCs", val=int(size * 2)))
+    rpr.append(_element("w:lang", val="en-US", eastAsia="zh-CN"))
 
 
-def _set_paragraph(ppr, align: str, indent_chars: int, line_pt: float, outline: int | None) -> None:
-    for tag in ("w:spacing", "w:ind", "w:jc", "w:outlineLvl", "w:keepNext", "w:keepLines"):
-        for old in ppr.findall(qn(tag)):
-            ppr.remove(old)
-    spacing = OxmlElement("w:spacing")
-    spacing.set(qn("w:before"), "0")
-    spacing.set(qn("w:after"), "0")
+def _set_paragraph(ppr, align: str, indent_chars: int, line_pt: float, outline: int | None, *,
+                   keep_next: bool = False, page_break: bool = False, tab_twips: int | None = None) -> None:
+    """Replace the paragraph properties (keeping a paragraph's own pStyle), in schema order."""
+    for child in list(ppr):
+        if child.tag != qn("w:pStyle"):
+            ppr.remove(child)
+    if keep_next:
+        ppr.append(_element("w:keepNext"))
+    if page_break:
+        ppr.append(_element("w:pageBreakBefore"))
+    if tab_twips:
+        tabs = _element("w:tabs")
+        tabs.append(_element("w:tab", val="right", leader="dot", pos=tab_twips))
+        ppr.append(tabs)
     if line_pt:
-        spacing.set(qn("w:line"), str(int(line_pt * 20)))
-        spacing.set(qn("w:lineRule"), "exact")
+        ppr.append(_element("w:spacing", before=0, after=0, line=int(line_pt * 20), lineRule="exact"))
     else:
-        spacing.set(qn("w:line"), "240")
-        spacing.set(qn("w:lineRule"), "auto")
-    ppr.append(spacing)
-    ind = OxmlElement("w:ind")
+        ppr.append(_element("w:spacing", before=0, after=0, line=240, lineRule="auto"))
     if indent_chars:
-        ind.set(qn("w:firstLineChars"), str(indent_chars * 100))
-        ind.set(qn("w:firstLine"), str(indent_chars * BODY_PT * 20))
+        ppr.append(_element("w:ind", firstLineChars=indent_chars * 100, firstLine=indent_chars * BODY_PT * 20))
     else:
-        ind.set(qn("w:firstLine"), "0")
-    ppr.append(ind)
-    jc = OxmlElement("w:jc")
-    jc.set(qn("w:val"), align)
-    ppr.append(jc)
+        ppr.append(_element("w:ind", firstLine=0))
+    ppr.append(_element("w:jc", val=align))
     if outline is not None:
-        level = OxmlElement("w:outlineLvl")
-        level.set(qn("w:val"), str(outline))
-        ppr.append(level)
+        ppr.append(_element("w:outlineLvl", val=outline))
 
 
 def _style_element(doc, name: str):
@@ -131,20 +132,13 @@ def new_document(*, landscape: bool = False, cover: bool = False):
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.header_distance, section.footer_distance = Mm(15), Mm(25)
     _defaults(doc)
+    text_width = (297 - 54) if landscape else (210 - 54)
     for name, (font, size, bold, align, indent, line) in STYLES.items():
         element = _style_element(doc, name)
         _set_fonts(element.get_or_add_rPr(), font, size, bold)
-        _set_paragraph(element.get_or_add_pPr(), align, indent, line, OUTLINE.get(name))
-        if name == "Unit Title":
-            element.pPr.append(OxmlElement("w:pageBreakBefore"))
-    toc = _style_element(doc, "TOC 1")
-    tabs = OxmlElement("w:tabs")
-    tab = OxmlElement("w:tab")
-    width = (297 - 54) if landscape else (210 - 54)
-    for attr, value in (("w:val", "right"), ("w:leader", "dot"), ("w:pos", str(int(width / 25.4 * 1440)))):
-        tab.set(qn(attr), value)
-    tabs.append(tab)
-    toc.pPr.insert(0, tabs)
+        _set_paragraph(element.get_or_add_pPr(), align, indent, line, OUTLINE.get(name),
+                       keep_next=name in OUTLINE, page_break=name == "Unit Title",
+                       tab_twips=int(text_width / 25.4 * 1440) if name == "TOC 1" else None)
     doc.settings.odd_and_even_pages_header_footer = True
     section.different_first_page_header_footer = cover
     _page_number(section.footer, "right")
@@ -176,16 +170,12 @@ def _page_number(footer, align: str) -> None:
 
 
 def _footer_font(run) -> None:
-    _set_fonts(run._r.get_or_add_rPr(), "宋体", FOOTER_PT, False)
-    run._r.rPr.find(qn("w:rFonts")).set(qn("w:ascii"), "宋体")
-    run._r.rPr.find(qn("w:rFonts")).set(qn("w:hAnsi"), "宋体")
+    _set_fonts(run._r.get_or_add_rPr(), "宋体", FOOTER_PT, False, latin="宋体")
 
 
 def update_fields_on_open(doc) -> None:
     """Ask Word and WPS to refresh the table of contents (page numbers) when the file opens."""
-    update = OxmlElement("w:updateFields")
-    update.set(qn("w:val"), "true")
-    doc.settings.element.append(update)
+    doc.settings.element.insert_element_before(_element("w:updateFields", val="true"), *SETTINGS_AFTER_UPDATE)
 
 
 # --- body XML ------------------------------------------------------------------------------
@@ -226,12 +216,12 @@ def page_break() -> str:
 
 
 def toc(entries: Iterable[tuple[str, str]], title: str = "目　　录") -> str:
-    """A TOC field over the unit titles, with the entries already filled in (as links) so it
-    reads correctly even where fields are not refreshed."""
+    """A TOC field over the unit titles (paragraphs in the Unit Title style only), with the entries
+    already filled in (as links) so it reads correctly even where fields are not refreshed."""
     parts = [para(title, "TOC Title"), para("")]
     items = list(entries)
     begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
-             ' TOC \\o "1-1" \\h \\z \\u </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+             ' TOC \\h \\z \\t "Unit Title,1" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
     end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     if not items:
         return "".join(parts) + f'<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr>{begin}{end}</w:p>'
@@ -245,8 +235,6 @@ def toc(entries: Iterable[tuple[str, str]], title: str = "目　　录") -> str:
 
 def save_streamed(doc, body: Iterable[str], out: BinaryIO) -> None:
     """Save `doc` to `out` with `body` (XML fragments) as the content of its body."""
-    import io
-
     doc.add_paragraph(MARKER)
     package = io.BytesIO()
     doc.save(package)

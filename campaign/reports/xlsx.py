@@ -30,7 +30,7 @@ _thin = Side(style="thin", color="000000")
 _border = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 
 
-def _styles() -> list[NamedStyle]:
+def named_styles() -> list[NamedStyle]:
     def style(name, font, horizontal="left", border=True, wrap=True):
         return NamedStyle(name=name, font=font, border=_border if border else Border(),
                           alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=wrap))
@@ -82,6 +82,8 @@ class SheetWriter:
         if height is not None:
             self.ws.row_dimensions[self.row].height = round(height, 1)
         self.ws.append(cells)
+        # The row is on disk now: drop its dimensions so memory does not grow with the table.
+        self.ws.row_dimensions.pop(self.row, None)
         return self.row
 
     def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
@@ -145,7 +147,36 @@ def block_merges(block: Block, rows: int) -> list[tuple[int, int, int, int]]:
     return merges
 
 
+def chunks(text: str, limit: int = MAX_CELL_CHARS) -> list[str]:
+    """Text cut into pieces a cell can hold, after a line break where possible; joined they give
+    back the text exactly."""
+    parts = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit) + 1 or limit
+        parts.append(text[:cut])
+        text = text[cut:]
+    return parts + [text]
+
+
+def split_long_text(block: Block) -> Block:
+    """A unit's text longer than a cell holds continues in the cells below, one piece per row,
+    instead of one merged cell (which would cut it off)."""
+    long = {c: chunks(block.grid[0][c]) for c in block.unit_columns
+            if isinstance(block.grid[0][c], str) and len(block.grid[0][c]) > MAX_CELL_CHARS}
+    if not long:
+        return block
+    width = len(block.grid[0])
+    rows = max(len(block.grid), *(len(p) for p in long.values()))
+    grid = [list(row) for row in block.grid] + [[None] * width for _ in range(rows - len(block.grid))]
+    for c, parts in long.items():
+        for r, part in enumerate(parts):
+            grid[r][c] = part
+    merges = [m for m in block.merges if m[1] not in long]
+    return Block(grid, merges, tuple(c for c in block.unit_columns if c not in long))
+
+
 def write_block(sheet: SheetWriter, block: Block, columns: list[Column]) -> None:
+    block = split_long_text(block)
     heights = block_heights(block, sheet.widths)
     first = sheet.row + 1
     styles = ["rollup_center" if col.kind in ("number", "submitted", "late") else "rollup_text" for col in columns]
@@ -176,7 +207,7 @@ def build_summary_xlsx(rollup: Rollup, out: BinaryIO, *, unit: UnitEntry | None 
     which names the units whose text had characters removed."""
     cleaner = Cleaner()
     wb = Workbook(write_only=True)
-    for style in _styles():
+    for style in named_styles():
         wb.add_named_style(style)
     per_unit = unit is not None
     columns = table_columns(rollup.form, per_unit=per_unit)

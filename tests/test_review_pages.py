@@ -59,7 +59,7 @@ def test_dashboard_filter_missing_lists_only_units_that_have_not_reported(client
     page = client.get(f"/coordinator/campaigns/{review['campaign'].id}/progress?show=missing&d={d}").get_data(as_text=True)
     matrix = page.split('id="matrix"', 1)[1]
     assert "天津市市场监督管理委员会" in matrix and "北京市市场监督管理局" not in matrix
-    assert "共 1 家单位（未报）" in page
+    assert "共 1 家单位（未报）。时间均为北京时间。" in page
 
 
 def test_review_page_shows_content_history_and_diff(client, review):
@@ -222,3 +222,11 @@ def test_diff_pieces_rebuild_both_texts(old, new):
     assert "".join(p.text for p in a) == old and "".join(p.text for p in b) == new
     if old == new:
         assert not any(p.changed for p in a + b)
+
+
+def test_dashboard_of_a_draft_campaign_shows_nothing_filed(client, make_unit, make_user, make_campaign):
+    coordinator = make_user(Role.coordinator)
+    campaign = make_campaign(units=[make_unit("北京市市场监督管理局")], coordinator=coordinator, publish_it=False)
+    login(client, coordinator)
+    page = client.get(f"/coordinator/campaigns/{campaign.id}/progress").get_data(as_text=True)
+    assert "草稿" in page and "北京市市场监督管理局" in page and '<progress max="100" value="0"' in page

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, Extension, Role, Submission, SubmissionState
+from campaign.models import AuditEntry, Contact, Extension, Role, Submission, SubmissionState
 from campaign.services.diff import diff_revisions, diff_text
 from campaign.services.submissions import submit
 from tests.conftest import csrf_from, login
@@ -230,3 +230,14 @@ def test_dashboard_of_a_draft_campaign_shows_nothing_filed(client, make_unit, ma
     login(client, coordinator)
     page = client.get(f"/coordinator/campaigns/{campaign.id}/progress").get_data(as_text=True)
     assert "草稿" in page and "北京市市场监督管理局" in page and '<progress max="100" value="0"' in page
+
+
+def test_each_contact_gets_a_message_of_their_own(client, review):
+    review["unit"].contacts.append(Contact(name="第二联系人", email="bj2@example.gov.cn"))
+    review["unit"].contacts.append(Contact(name="无邮箱", email=""))
+    db.session.commit()
+    client.post(f"/coordinator/submissions/{review['submission'].id}/accept")
+    received = review["smtp"].messages
+    assert [m.rcpt_tos for m in received] == [("bj@example.gov.cn",), ("bj2@example.gov.cn",)]
+    assert [a.display_name for m in received for a in m.message["To"].addresses] == ["联系人1", "第二联系人"]
+    assert all(m.message["Cc"] is None for m in received)

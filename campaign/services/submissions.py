@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Deliverable, Revision, Submission, SubmissionState, Unit, User, record, utcnow
 from . import WorkflowError
-from .deadlines import accepts, closed_message, effective_deadline
+from .deadlines import accepts, closed_message, effective_deadline, extension_for
 
 S = SubmissionState
 
@@ -48,14 +48,20 @@ def _check(action: str, submission: Submission) -> None:
 
 def get_submission(deliverable: Deliverable, unit: Unit) -> Submission:
     """The unit's submission for the deliverable, created as 未填报 if it does not exist yet."""
+    return find_or_create_submission(deliverable, unit.id)[0]
+
+
+def find_or_create_submission(deliverable: Deliverable, unit_id: int) -> tuple[Submission, bool]:
+    """The unit's submission and whether it was created (flushed, not committed) just now."""
     submission = db.session.scalar(
-        sa.select(Submission).where(Submission.deliverable_id == deliverable.id, Submission.unit_id == unit.id)
+        sa.select(Submission).where(Submission.deliverable_id == deliverable.id, Submission.unit_id == unit_id)
     )
-    if submission is None:
-        submission = Submission(deliverable=deliverable, unit=unit, state=S.not_started, data={})
-        db.session.add(submission)
-        db.session.flush()
-    return submission
+    if submission is not None:
+        return submission, False
+    submission = Submission(deliverable=deliverable, unit_id=unit_id, state=S.not_started, data={})
+    db.session.add(submission)
+    db.session.flush()
+    return submission, True
 
 
 def _write(submission: Submission, data: dict, base_version: int | None, user: User, now: datetime) -> None:
@@ -102,11 +108,13 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     now = now or utcnow()
     _check("submit", submission)
     deliverable = submission.deliverable
-    if not accepts(deliverable, submission.unit_id, now):
+    extension = extension_for(deliverable, submission.unit_id)
+    if not accepts(deliverable, submission.unit_id, now, extension):
         raise WorkflowError(closed_message(deliverable))
+    # Counted before writing, so the query does not flush the submission twice.
+    number = db.session.scalar(sa.select(sa.func.count()).where(Revision.submission_id == submission.id)) + 1
     _write(submission, data, base_version, user, now)
-    number = len(submission.revisions) + 1
-    late = now > effective_deadline(deliverable, submission.unit_id)
+    late = now > effective_deadline(deliverable, submission.unit_id, extension)
     revision = Revision(
         submission=submission, number=number, data=data, submitted_at=now, submitted_by_id=user.id,
         is_late=late, receipt_no=receipt_number(submission, number, now),

@@ -215,7 +215,7 @@ def test_diff_covers_rows_and_first_revision():
     assert all(f.changed for f in first)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="学习甲乙\n ab", max_size=40), st.text(alphabet="学习甲乙\n ab", max_size=40))
 def test_diff_pieces_rebuild_both_texts(old, new):
     a, b = diff_text(old, new)

@@ -78,31 +78,27 @@ def test_unit_downloads_only_its_own_filled_form(app, client, make_unit, make_us
     assert client.get(f"/reports/unit/deliverables/{annex2.id}/xlsx").status_code == 404
 
 
-def test_photos_reach_the_compilation_and_the_zip_through_the_upload_directory(app, client, make_unit, make_user,
-                                                                              make_campaign, tmp_path):
+def test_unknown_photo_ids_print_as_missing_and_essays_compile(app, client, make_unit, make_user, make_campaign):
+    """Photo ids that name no photo of the unit's (or try to leave the upload directory) are not
+    kept, so they reach no file. Uploaded photos in the compilation and the zip: tests/test_photos.py."""
     unit = make_unit("卫辉市水利局")
     campaign = make_campaign("xinxiang_water_2023", units=[unit])
     report = campaign.deliverables[0]
-    upload = tmp_path / "uploads"
-    upload.mkdir(exist_ok=True)
-    names = [secrets.token_hex(16), secrets.token_hex(16)]
-    Image.new("RGB", (640, 480), "green").save(upload / names[0], "JPEG")
-    Image.new("RGB", (300, 400), "blue").save(upload / names[1], "PNG")
     data = {"report_title": "卫辉市水利局学习活动情况汇报", "report_text": "组织集中学习。",
-            "photos": [{"id": names[0], "caption": "集中学习"}, {"id": names[1], "caption": "专题研讨"},
-                       {"id": "../../etc/passwd", "caption": "越界"}],
+            "photos": [{"id": "999999", "caption": "已删除"}, {"id": "../../etc/passwd", "caption": "越界"}],
             "essays": [{"title": "体会一", "author": "王五", "post": "股长", "text": "正文一"},
                        {"title": "体会二", "author": "赵六", "post": "主任", "text": "正文二"}]}
     submit(get_submission(report, unit), data, base_version=None, user=make_user(Role.reporter, unit=unit))
     db.session.commit()
+    assert get_submission(report, unit).data["photos"] == []
     login(client, campaign.coordinators[0])
     base = f"/reports/campaigns/{campaign.id}/deliverables/{report.id}"
     d = docx.Document(_file(client.get(base + "/docx")))
-    assert len(d.inline_shapes) == 2
-    assert "（照片文件缺失或无法读取）" in [p.text for p in d.paragraphs]
+    assert len(d.inline_shapes) == 0
+    assert not {"已删除", "越界"} & {p.text for p in d.paragraphs}
     import zipfile
     archive = zipfile.ZipFile(_file(client.get(base + "/zip")))
-    assert archive.namelist()[:2] == ["01_卫辉市水利局/01_集中学习.jpg", "01_卫辉市水利局/02_专题研讨.png"]
+    assert not [n for n in archive.namelist() if n.endswith((".jpg", ".png"))]
     essays = docx.Document(_file(client.get(base + "/essays")))
     assert ["体会一", "体会二"] == [p.text for p in essays.paragraphs if p.style.name == "Unit Title"]
 

@@ -6,33 +6,34 @@ text at once.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..extensions import db
-from ..models import Campaign, Contact, Deliverable, Extension, Submission, SubmissionState, Unit, utcnow
+from ..models import Campaign, Contact, Deliverable, Extension, Photo, Submission, SubmissionState, Unit, utcnow
 from ..models.campaigns import campaign_recipients
+from ..services.photos import photo_path
 from .data import Counts, Rollup, UnitEntry
 
 BATCH = 200
-# Stored photo names are random tokens; anything else is not a photo of ours.
-_STORAGE_NAME = re.compile(r"[A-Za-z0-9_-]{8,128}(\.(jpe?g|png))?")
 
 
-def photo_file(photo_id: str) -> str | None:
-    """The stored file of an uploaded photo, or None if there is none.
+def photo_files(deliverable: Deliverable) -> dict[str, str]:
+    """Photo id (as stored in the submissions' data) → its stored file, for the whole deliverable
+    in one query. This is the one place rollups reach photo files."""
+    photos = db.session.scalars(
+        sa.select(Photo).join(Submission, Photo.submission_id == Submission.id)
+        .where(Submission.deliverable_id == deliverable.id))
+    return {str(photo.id): photo_path(photo) for photo in photos}
 
-    A submission's photos field stores each photo's id, which is its storage name under the
-    upload directory. This is the one place rollups reach photo files."""
-    photo_id = str(photo_id or "")
-    if not _STORAGE_NAME.fullmatch(photo_id):
-        return None
-    path = os.path.join(current_app.config["UPLOAD_DIR"], photo_id)
-    return path if os.path.isfile(path) else None
+
+def _existing(files: dict[str, str]):
+    def find(photo_id) -> str | None:
+        path = files.get(str(photo_id or ""))
+        return path if path and os.path.isfile(path) else None
+    return find
 
 
 def compiler_name(campaign: Campaign) -> str:
@@ -116,7 +117,7 @@ def collect(campaign: Campaign, deliverable: Deliverable, *, now: datetime | Non
         campaign_title=campaign.title, doc_number=campaign.doc_number or "", compiler=compiler_name(campaign),
         zone=campaign.timezone, generated_at=now, deliverable_key=deliverable.key,
         deliverable_title=deliverable.title, short_title=deliverable.short_title or "", form=deliverable.form,
-        counts=counts, missing=missing, entries=entries, photo_file=photo_file,
+        counts=counts, missing=missing, entries=entries, photo_file=_existing(photo_files(deliverable)),
     )
 
 

@@ -67,7 +67,9 @@ def find_or_create_submission(deliverable: Deliverable, unit_id: int) -> tuple[S
 def _write(submission: Submission, data: dict, base_version: int | None, user: User, now: datetime) -> None:
     if base_version is not None and base_version != submission.version:
         raise EditConflict(submission)
-    submission.data = data
+    from .photos import keep_known_photos  # photos build on this module's transition table
+
+    submission.data = keep_known_photos(submission, data)
     submission.updated_at = now
     submission.updated_by_id = user.id
 
@@ -116,7 +118,7 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     _write(submission, data, base_version, user, now)
     late = now > effective_deadline(deliverable, submission.unit_id, extension)
     revision = Revision(
-        submission=submission, number=number, data=data, submitted_at=now, submitted_by_id=user.id,
+        submission=submission, number=number, data=submission.data, submitted_at=now, submitted_by_id=user.id,
         is_late=late, receipt_no=receipt_number(submission, number, now),
     )
     db.session.add(revision)

@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import auth, coordinator, main, reports, review, unit
+    from . import admin, auth, coordinator, main, photos, reports, review, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -11,3 +11,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(photos.bp)
+    app.register_blueprint(admin.bp)

@@ -203,3 +203,13 @@ def test_demo_fills_every_dashboard_column(app):
     assert extended and not any(cell.late for cell in extended)  # filed within its extension
     annex2 = campaign_progress(samr, now).counts[samr.deliverables[1].id]
     assert annex2.reported and annex2.draft
+
+
+def test_a_cell_owes_exactly_when_it_is_not_reported():
+    from campaign.services.progress import Cell
+
+    now = utcnow()
+    for state in S:
+        cell = Cell.of(unit_id=1, deliverable_id=1, submission_id=None, state=state, deadline=now - timedelta(days=1),
+                       extension=None, submitted_at=None, return_reason=None, now=now)
+        assert cell.overdue is state.owes and cell.reported is not state.owes

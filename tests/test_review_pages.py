@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, Extension, Role, Submission, SubmissionState
+from campaign.models import AuditEntry, Contact, Extension, Role, Submission, SubmissionState
 from campaign.services.diff import diff_revisions, diff_text
 from campaign.services.submissions import submit
 from tests.conftest import csrf_from, login
@@ -59,7 +59,7 @@ def test_dashboard_filter_missing_lists_only_units_that_have_not_reported(client
     page = client.get(f"/coordinator/campaigns/{review['campaign'].id}/progress?show=missing&d={d}").get_data(as_text=True)
     matrix = page.split('id="matrix"', 1)[1]
     assert "天津市市场监督管理委员会" in matrix and "北京市市场监督管理局" not in matrix
-    assert "共 1 家单位（未报）" in page
+    assert "共 1 家单位（未报）。时间均为北京时间。" in page
 
 
 def test_review_page_shows_content_history_and_diff(client, review):
@@ -215,10 +215,29 @@ def test_diff_covers_rows_and_first_revision():
     assert all(f.changed for f in first)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="学习甲乙\n ab", max_size=40), st.text(alphabet="学习甲乙\n ab", max_size=40))
 def test_diff_pieces_rebuild_both_texts(old, new):
     a, b = diff_text(old, new)
     assert "".join(p.text for p in a) == old and "".join(p.text for p in b) == new
     if old == new:
         assert not any(p.changed for p in a + b)
+
+
+def test_dashboard_of_a_draft_campaign_shows_nothing_filed(client, make_unit, make_user, make_campaign):
+    coordinator = make_user(Role.coordinator)
+    campaign = make_campaign(units=[make_unit("北京市市场监督管理局")], coordinator=coordinator, publish_it=False)
+    login(client, coordinator)
+    page = client.get(f"/coordinator/campaigns/{campaign.id}/progress").get_data(as_text=True)
+    assert "草稿" in page and "北京市市场监督管理局" in page and '<progress max="100" value="0"' in page
+
+
+def test_each_contact_gets_a_message_of_their_own(client, review):
+    review["unit"].contacts.append(Contact(name="第二联系人", email="bj2@example.gov.cn"))
+    review["unit"].contacts.append(Contact(name="无邮箱", email=""))
+    db.session.commit()
+    client.post(f"/coordinator/submissions/{review['submission'].id}/accept")
+    received = review["smtp"].messages
+    assert [m.rcpt_tos for m in received] == [("bj@example.gov.cn",), ("bj2@example.gov.cn",)]
+    assert [a.display_name for m in received for a in m.message["To"].addresses] == ["联系人1", "第二联系人"]
+    assert all(m.message["Cc"] is None for m in received)

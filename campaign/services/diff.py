@@ -64,26 +64,29 @@ def diff_text(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
     old_lines, new_lines = old.split("\n") if old else [], new.split("\n") if new else []
     a: list[Piece] = []
     b: list[Piece] = []
+    started = {id(a): False, id(b): False}
 
-    def add(side: list[Piece], pieces: list[Piece]) -> None:
-        if side and pieces:
+    def add(side: list[Piece], lines: int, pieces: list[Piece]) -> None:
+        if not lines:
+            return
+        if started[id(side)]:
             side.append(Piece("\n", False))  # the line break between blocks is never the change
+        started[id(side)] = True
         side.extend(pieces)
 
-    lines = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for op, i1, i2, j1, j2 in lines.get_opcodes():
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         left, right = "\n".join(old_lines[i1:i2]), "\n".join(new_lines[j1:j2])
         if op == "equal":
-            add(a, [Piece(left, False)])
-            add(b, [Piece(right, False)])
+            add(a, i2 - i1, [Piece(left, False)])
+            add(b, j2 - j1, [Piece(right, False)])
         elif op == "replace":
-            chars = difflib.SequenceMatcher(None, left, right, autojunk=False)
-            opcodes = chars.get_opcodes()
-            add(a, [Piece(left[c1:c2], cop != "equal") for cop, c1, c2, _, _ in opcodes if c2 > c1])
-            add(b, [Piece(right[d1:d2], cop != "equal") for cop, _, _, d1, d2 in opcodes if d2 > d1])
+            opcodes = difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes()
+            add(a, i2 - i1, [Piece(left[c1:c2], cop != "equal") for cop, c1, c2, _, _ in opcodes])
+            add(b, j2 - j1, [Piece(right[d1:d2], cop != "equal") for cop, _, _, d1, d2 in opcodes])
         else:
-            add(a, [Piece(left, True)] if i2 > i1 else [])
-            add(b, [Piece(right, True)] if j2 > j1 else [])
+            add(a, i2 - i1, [Piece(left, True)])
+            add(b, j2 - j1, [Piece(right, True)])
     return _merge(a), _merge(b)
 
 

@@ -16,8 +16,8 @@ from ..models import Campaign, Deliverable, Extension, Revision, Submission, Sub
 from .deadlines import effective_deadline
 
 S = SubmissionState
-REPORTED = (S.submitted, S.accepted)
-MISSING = (S.not_started, S.draft)
+# Plain module constants: reading an enum member's attributes in a loop over thousands of cells is slow.
+NOT_STARTED, DRAFT, SUBMITTED, RETURNED, ACCEPTED = S.not_started, S.draft, S.submitted, S.returned, S.accepted
 
 # Matrix filters (query value → label) and sort orders.
 FILTERS = {"all": "全部", "missing": "未报", "late": "逾期", "returned": "已退回"}
@@ -26,7 +26,7 @@ SORTS = {"order": "单位顺序", "submitted": "报送时间", "late": "逾期�
 
 @dataclass(frozen=True)
 class Cell:
-    """One unit's standing on one deliverable."""
+    """One unit's standing on one deliverable; everything is worked out once, in `Cell.of`."""
 
     unit_id: int
     deliverable_id: int
@@ -36,41 +36,39 @@ class Cell:
     extension: Extension | None
     submitted_at: datetime | None
     return_reason: str | None
-    now: datetime
+    reported: bool  # 已报送 or 已采用
+    missing: bool  # never submitted (or withdrawn): 未填报 or 草稿
+    returned: bool
+    submitted_late: bool  # reported, after the unit's deadline
+    overdue: bool  # still owed after the unit's deadline
+    late_by: timedelta | None
 
-    @property
-    def reported(self) -> bool:
-        return self.state in REPORTED
-
-    @property
-    def missing(self) -> bool:
-        """Never submitted (or withdrawn): 未填报 or 草稿."""
-        return self.state in MISSING
-
-    @property
-    def submitted_late(self) -> bool:
-        return self.reported and self.submitted_at is not None and self.submitted_at > self.deadline
-
-    @property
-    def overdue(self) -> bool:
-        """Still owed after the unit's deadline."""
-        return self.state.owes and self.now > self.deadline
+    @classmethod
+    def of(cls, *, unit_id: int, deliverable_id: int, submission_id: int | None, state: SubmissionState,
+           deadline: datetime, extension: Extension | None, submitted_at: datetime | None,
+           return_reason: str | None, now: datetime) -> Cell:
+        # Identity tests, not set membership: hashing enum members is slow over thousands of cells.
+        reported = state is SUBMITTED or state is ACCEPTED
+        submitted_late = reported and submitted_at is not None and submitted_at > deadline
+        overdue = not reported and now > deadline  # every state but these two still owes
+        late_by = submitted_at - deadline if submitted_late else (now - deadline if overdue else None)
+        return cls(unit_id=unit_id, deliverable_id=deliverable_id, submission_id=submission_id, state=state,
+                   deadline=deadline, extension=extension, submitted_at=submitted_at, return_reason=return_reason,
+                   reported=reported, missing=state is NOT_STARTED or state is DRAFT, returned=state is RETURNED,
+                   submitted_late=submitted_late, overdue=overdue, late_by=late_by)
 
     @property
     def late(self) -> bool:
         return self.submitted_late or self.overdue
 
-    @property
-    def late_by(self) -> timedelta | None:
-        if self.submitted_late:
-            return self.submitted_at - self.deadline
-        if self.overdue:
-            return self.now - self.deadline
-        return None
-
     def matches(self, show: str) -> bool:
-        return {"all": True, "missing": self.missing, "late": self.late,
-                "returned": self.state is S.returned}[show]
+        if show == "missing":
+            return self.missing
+        if show == "late":
+            return self.submitted_late or self.overdue
+        if show == "returned":
+            return self.returned
+        return True
 
 
 @dataclass
@@ -113,13 +111,14 @@ class Counts:
                 self.on_time += 1
         if cell.overdue:
             self.overdue += 1
-        if cell.state is S.draft:
+        state = cell.state
+        if state is DRAFT:
             self.draft += 1
-        elif cell.state is S.not_started:
+        elif state is NOT_STARTED:
             self.not_started += 1
-        elif cell.state is S.returned:
+        elif state is RETURNED:
             self.returned += 1
-        elif cell.state is S.accepted:
+        elif state is ACCEPTED:
             self.accepted += 1
 
 
@@ -142,9 +141,14 @@ class Progress:
     def cell(self, unit_id: int, deliverable_id: int) -> Cell:
         return self.cells[(unit_id, deliverable_id)]
 
+    def matrix(self, units: list[Unit]) -> list[tuple[Unit, list[Cell]]]:
+        """Each unit with its cells in deliverable order, ready to render."""
+        ids = [d.id for d in self.deliverables]
+        return [(unit, [self.cells[(unit.id, d)] for d in ids]) for unit in units]
+
     def owing_units(self, deliverable_id: int) -> list[Unit]:
         """Units that still owe the deliverable (未填报, 草稿, 已退回), in unit order."""
-        return [u for u in self.units if self.cell(u.id, deliverable_id).state.owes]
+        return [u for u in self.units if not self.cell(u.id, deliverable_id).reported]
 
     def rows(self, *, show: str = "all", deliverable_id: int | None = None, sort: str = "order") -> list[Unit]:
         """The matrix rows: units whose cell (or any cell, without a deliverable) matches `show`, sorted."""
@@ -187,18 +191,20 @@ def campaign_progress(campaign: Campaign, now: datetime) -> Progress:
     )}
     cells: dict[tuple[int, int], Cell] = {}
     counts = {d.id: Counts() for d in deliverables}
+    unit_ids = [unit.id for unit in units]  # read once: ORM attribute access adds up over thousands
     for d in deliverables:
-        for unit in units:
-            row = submissions.get((unit.id, d.id))
-            ext = extensions.get((unit.id, d.id))
-            cell = Cell(
-                unit_id=unit.id, deliverable_id=d.id, submission_id=row.id if row else None,
-                state=row.state if row else S.not_started, deadline=effective_deadline(d, unit.id, ext),
+        d_id, tally = d.id, counts[d.id]
+        for unit_id in unit_ids:
+            row = submissions.get((unit_id, d_id))
+            ext = extensions.get((unit_id, d_id))
+            cell = Cell.of(
+                unit_id=unit_id, deliverable_id=d_id, submission_id=row.id if row else None,
+                state=row.state if row else NOT_STARTED, deadline=effective_deadline(d, unit_id, ext),
                 extension=ext, submitted_at=row.submitted_at if row else None,
                 return_reason=row.return_reason if row else None, now=now,
             )
-            cells[(unit.id, d.id)] = cell
-            counts[d.id].add(cell)
+            cells[(unit_id, d_id)] = cell
+            tally.add(cell)
     return Progress(campaign=campaign, now=now, deliverables=list(deliverables), units=list(units), cells=cells,
                     counts=counts, first_submits=_first_submits(ids, {u.id for u in units}))
 

@@ -1,14 +1,15 @@
 """The coordinator's progress dashboard and review of submissions: read, compare, return, accept, extend."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, render_template_string, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 
 from ..access import managed_campaign_or_404, managed_submission_or_404, role_required
 from ..charts import cumulative_chart
 from ..extensions import db
 from ..forms.review import ExtensionForm, ReturnForm
-from ..models import Role, Submission, utcnow
+from ..models import Role, Submission, SubmissionState, utcnow
 from ..services import WorkflowError
 from ..services.deadlines import effective_deadline, extension_for
 from ..services.diff import diff_revisions, field_text
@@ -18,6 +19,7 @@ from ..services.submissions import TRANSITIONS
 
 bp = Blueprint("review", __name__, url_prefix="/coordinator")
 staff_only = role_required(Role.coordinator, Role.admin)
+BADGE = '{% from "_macros.html" import state_badge %}{{ state_badge(state) }}'
 
 
 @bp.route("/campaigns/<int:campaign_id>/progress")
@@ -38,10 +40,13 @@ def progress(campaign_id: int):
     charts = {d.id: cumulative_chart(state.first_submits[d.id], due=state.counts[d.id].due, start=start,
                                      deadline=d.deadline, now=now, zone=campaign.timezone)
               for d in state.deliverables}
+    # Built once, not per cell: a 3,000-unit matrix has thousands of them.
+    badges = {s: Markup(render_template_string(BADGE, state=s)) for s in SubmissionState}
+    submission_href = url_for("review.submission", submission_id=0)[:-1] + "{}"
     return render_template(
         "coordinator/progress.html", campaign=campaign, progress=state, charts=charts, now=now,
         rows=state.rows(show=show, deliverable_id=chosen, sort=sort), show=show, sort=sort, chosen=chosen,
-        filters=FILTERS, sorts=SORTS,
+        filters=FILTERS, sorts=SORTS, badges=badges, submission_href=submission_href,
     )
 
 

@@ -19,6 +19,8 @@ ENV_SETTINGS = {
     "MAIL_OUTBOX_DIR": str,
     "UPLOAD_DIR": str,
     "SCHEDULER_ENABLED": bool,
+    "SCHEDULER_INTERVAL": int,
+    "REMINDER_MAX_ATTEMPTS": int,
 }
 
 
@@ -37,7 +39,10 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "学习宣贯填报汇总系统 <noreply@localhost>"
+    # The in-process reminder scheduler (off: run `flask reminders run` from cron instead).
     SCHEDULER_ENABLED = False
+    SCHEDULER_INTERVAL = 300  # seconds between reminder passes
+    REMINDER_MAX_ATTEMPTS = 5  # tries per message before a failure is left to the coordinator
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
 

@@ -1,6 +1,7 @@
 """The data model; import from here."""
 from .audit import AuditEntry, record
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
+from .reminders import Lease, Reminder, ReminderStatus
 from .submissions import STATE_LABELS, Revision, Submission, SubmissionState
 from .types import UTCDateTime, utcnow
 from .units import Contact, Unit
@@ -9,5 +10,5 @@ from .users import Role, User
 __all__ = [
     "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
     "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
-    "Contact", "Unit", "Role", "User",
+    "Contact", "Unit", "Role", "User", "Lease", "Reminder", "ReminderStatus",
 ]

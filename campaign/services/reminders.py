@@ -130,9 +130,9 @@ def _plan_deliverable(deliverable: Deliverable, now: datetime) -> list[Due]:
         return []
     extensions = {e.unit_id: e for e in db.session.scalars(
         sa.select(Extension).where(Extension.deliverable_id == deliverable.id))}
-    taken = set(db.session.execute(
+    taken = set(tuple(row) for row in db.session.execute(
         sa.select(Reminder.unit_id, Reminder.kind, Reminder.recipient).where(Reminder.deliverable_id == deliverable.id)
-    ).tuples())
+    ).all())
     reporters = _reporters_by_unit([unit.id for unit, _ in owing])
     due = []
     for unit, _submission in owing:
@@ -212,55 +212,78 @@ def _superseded(row: Reminder) -> bool:
         Reminder.recipient == row.recipient, Reminder.id > row.id, ~Reminder.kind.startswith(MANUAL_PREFIX))))
 
 
+class _Pass:
+    """One pass's sending state: the report, and a breaker for a mail server that keeps failing."""
+
+    def __init__(self, now: datetime, dry_run: bool, settings: Mapping[str, Any] | None) -> None:
+        self.now = now
+        self.settings = settings if settings is not None else app_settings()
+        self.report = PassReport(now=now, dry_run=dry_run)
+        self.failures_in_a_row = 0
+
+    def attempt(self, row: Reminder) -> None:
+        outcome = _send_row(row, self.now, self.settings)
+        self.report.outcomes.append(outcome)
+        self.failures_in_a_row = self.failures_in_a_row + 1 if outcome.status in {"failed", "abandoned"} else 0
+        self.report.stopped = self.failures_in_a_row >= BREAKER
+
+    def send_waiting(self, rows: list[Reminder]) -> None:
+        """Queued rows whose time has come and failed rows due for a retry, each claimed by UPDATE first."""
+        for row in rows:
+            if self.report.dry_run:
+                self.report.outcomes.append(_outcome("would-retry" if row.attempts else "would-send", row))
+                continue
+            if self.report.stopped:
+                return
+            if row.status is ReminderStatus.failed and _superseded(row):
+                ledger.mark_skipped(row, "已有更新的提醒发给该地址，不再重试。")
+                continue
+            if ledger.claim(row.id, from_status=row.status, attempts=row.attempts, now=self.now):
+                db.session.refresh(row)
+                self.attempt(row)
+
+    def send_due(self, items: list[Due]) -> None:
+        """Newly due messages, each claimed by insert-or-skip on the ledger's unique key first."""
+        for item in items:
+            if self.report.dry_run:
+                self.report.outcomes.append(_outcome("would-send", item))
+                continue
+            if self.report.stopped:
+                return
+            row_id = ledger.insert_or_skip(
+                deliverable_id=item.deliverable_id, unit_id=item.unit_id, kind=item.kind,
+                recipient=item.recipient.address, recipient_name=item.recipient.name[:100],
+                status=ReminderStatus.sending, due_at=item.due_at, claimed_at=self.now, attempts=1, subject="",
+            )
+            if row_id is not None:  # None: another run claimed it first
+                self.attempt(db.session.get(Reminder, row_id))
+
+
 def run_pass(now: datetime | None = None, *, dry_run: bool = False, settings: Mapping[str, Any] | None = None,
-             campaign_id: int | None = None, only_ids: list[int] | None = None) -> PassReport:
+             campaign_id: int | None = None) -> PassReport:
     """Send every reminder due at `now`: queued and retried rows first, then newly due ones.
 
     With `dry_run`, nothing is claimed or sent; the report lists what would be.
-    With `only_ids`, only those ledger rows are considered (the coordinator's manual 催报).
     """
-    now = now or utcnow()
-    settings = settings if settings is not None else app_settings()
-    report = PassReport(now=now, dry_run=dry_run)
-    failures_in_a_row = 0
+    one = _Pass(now or utcnow(), dry_run, settings)
+    rows = [r for r in _waiting_rows(one.now) if campaign_id is None or r.deliverable.campaign_id == campaign_id]
+    one.send_waiting(rows)
+    one.send_due(plan(one.now, campaign_id=campaign_id))
+    return one.report
 
-    def attempt(row: Reminder) -> None:
-        nonlocal failures_in_a_row
-        outcome = _send_row(row, now, settings)
-        report.outcomes.append(outcome)
-        failures_in_a_row = failures_in_a_row + 1 if outcome.status in {"failed", "abandoned"} else 0
-        report.stopped = failures_in_a_row >= BREAKER
 
-    for row in _waiting_rows(now, only_ids):
-        if campaign_id is not None and row.deliverable.campaign_id != campaign_id:
-            continue
-        if dry_run:
-            report.outcomes.append(_outcome("would-retry" if row.attempts else "would-send", row))
-            continue
-        if report.stopped:
-            break
-        if row.status is ReminderStatus.failed and _superseded(row):
-            ledger.mark_skipped(row, "已有更新的提醒发给该地址，不再重试。")
-            continue
-        if ledger.claim(row.id, from_status=row.status, attempts=row.attempts, now=now):
-            db.session.refresh(row)
-            attempt(row)
-    if only_ids is not None:
-        return report
-    for item in plan(now, campaign_id=campaign_id):
-        if dry_run:
-            report.outcomes.append(_outcome("would-send", item))
-            continue
-        if report.stopped:
-            break
-        row_id = ledger.insert_or_skip(
-            deliverable_id=item.deliverable_id, unit_id=item.unit_id, kind=item.kind,
-            recipient=item.recipient.address, recipient_name=item.recipient.name[:100],
-            status=ReminderStatus.sending, due_at=item.due_at, claimed_at=now, attempts=1, subject="",
-        )
-        if row_id is not None:  # None: another run claimed it first
-            attempt(db.session.get(Reminder, row_id))
-    return report
+def send_planned(items: list[Due], now: datetime, *, settings: Mapping[str, Any] | None = None) -> PassReport:
+    """Claim and send messages planned earlier (by this process or not); already-claimed ones are skipped."""
+    one = _Pass(now, False, settings)
+    one.send_due(items)
+    return one.report
+
+
+def send_queued(ids: list[int], now: datetime, *, settings: Mapping[str, Any] | None = None) -> PassReport:
+    """Send the given queued ledger rows if their time has come (the coordinator's manual 催报)."""
+    one = _Pass(now, False, settings)
+    one.send_waiting(_waiting_rows(now, ids) if ids else [])
+    return one.report
 
 
 def manual_kind(key: str) -> str:

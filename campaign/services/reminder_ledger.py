@@ -35,8 +35,13 @@ def insert_or_skip(**values) -> int | None:
     return new_id
 
 
+CLAIMABLE = (ReminderStatus.queued, ReminderStatus.failed)
+
+
 def claim(row_id: int, *, from_status: ReminderStatus, attempts: int, now: datetime) -> bool:
-    """Move a row we saw in `from_status` with `attempts` to `sending`; False if another run got there first."""
+    """Move a row we saw queued or failed with `attempts` to `sending`; False if another run got there first."""
+    if from_status not in CLAIMABLE:
+        raise ValueError(f"a {from_status.value} reminder cannot be claimed")
     result = db.session.execute(
         sa.update(Reminder)
         .where(Reminder.id == row_id, Reminder.status == from_status, Reminder.attempts == attempts)
@@ -71,6 +76,18 @@ def mark_failed(row: Reminder, *, error: str, now: datetime, max_attempts: int, 
            deliverable_id=row.deliverable_id, kind=row.kind, recipient=row.recipient, error=row.last_error,
            attempts=row.attempts, gave_up=row.status is ReminderStatus.abandoned)
     db.session.commit()
+
+
+def skip(row_id: int, *, from_status: ReminderStatus, attempts: int, reason: str) -> bool:
+    """Retire a row we saw failed or queued without sending it; False if another run claimed it meanwhile."""
+    result = db.session.execute(
+        sa.update(Reminder)
+        .where(Reminder.id == row_id, Reminder.status == from_status, Reminder.attempts == attempts)
+        .values(status=ReminderStatus.skipped, last_error=reason, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def mark_skipped(row: Reminder, reason: str) -> None:

@@ -229,16 +229,20 @@ class _Pass:
 
     def send_waiting(self, rows: list[Reminder]) -> None:
         """Queued rows whose time has come and failed rows due for a retry, each claimed by UPDATE first."""
-        for row in rows:
+        # What each row looked like when it was chosen: every commit below expires the loaded rows, and a
+        # reloaded row may already be another run's (`sending`), which must never be claimed again.
+        seen = [(row, row.id, row.status, row.attempts) for row in rows]
+        for row, row_id, status, attempts in seen:
             if self.report.dry_run:
-                self.report.outcomes.append(_outcome("would-retry" if row.attempts else "would-send", row))
+                self.report.outcomes.append(_outcome("would-retry" if attempts else "would-send", row))
                 continue
             if self.report.stopped:
                 return
-            if row.status is ReminderStatus.failed and _superseded(row):
-                ledger.mark_skipped(row, "已有更新的提醒发给该地址，不再重试。")
-                continue
-            if ledger.claim(row.id, from_status=row.status, attempts=row.attempts, now=self.now):
+            if status is ReminderStatus.failed and _superseded(row):
+                if ledger.skip(row_id, from_status=status, attempts=attempts,
+                               reason="已有更新的提醒发给该地址，不再重试。"):
+                    continue
+            if ledger.claim(row_id, from_status=status, attempts=attempts, now=self.now):
                 db.session.refresh(row)
                 self.attempt(row)
 

@@ -40,6 +40,10 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "reminders.index": campaign_route(),
+    "reminders.preview": campaign_route(),
+    "reminders.send": campaign_route(),
+    "reminders.schedule": campaign_route(),
 }
 
 

@@ -82,7 +82,7 @@ def unit_recipients(unit: Unit, reporters: Iterable[User] = ()) -> list[Recipien
     return list(found.values())
 
 
-def _reporters_by_unit(unit_ids: list[int]) -> dict[int, list[User]]:
+def reporters_by_unit(unit_ids: list[int]) -> dict[int, list[User]]:
     found: dict[int, list[User]] = {}
     if unit_ids:
         for user in db.session.scalars(sa.select(User).where(User.unit_id.in_(unit_ids), User.role == Role.reporter,
@@ -133,7 +133,7 @@ def _plan_deliverable(deliverable: Deliverable, now: datetime) -> list[Due]:
     taken = set(tuple(row) for row in db.session.execute(
         sa.select(Reminder.unit_id, Reminder.kind, Reminder.recipient).where(Reminder.deliverable_id == deliverable.id)
     ).all())
-    reporters = _reporters_by_unit([unit.id for unit, _ in owing])
+    reporters = reporters_by_unit([unit.id for unit, _ in owing])
     due = []
     for unit, _submission in owing:
         deadline = effective_deadline(deliverable, unit.id, extensions.get(unit.id))
@@ -307,7 +307,7 @@ def queue_manual(campaign: Campaign, selected: list[tuple[Deliverable, Unit]], *
         owing = owing_units(deliverable, [unit.id])
         if not owing:
             continue
-        reporters = _reporters_by_unit([unit.id])
+        reporters = reporters_by_unit([unit.id])
         for recipient in unit_recipients(owing[0][0], reporters.get(unit.id, ())):
             row_id = ledger.insert_or_skip(
                 deliverable_id=deliverable.id, unit_id=unit.id, kind=kind, recipient=recipient.address,
@@ -319,22 +319,3 @@ def queue_manual(campaign: Campaign, selected: list[tuple[Deliverable, Unit]], *
             else:
                 new_ids.append(row_id)
     return new_ids, repeated
-
-
-def ledger_rows(campaign: Campaign, limit: int = 300) -> list[Reminder]:
-    """The campaign's most recent ledger rows, newest first, for the coordinator."""
-    return db.session.scalars(
-        sa.select(Reminder).join(Deliverable).where(Deliverable.campaign_id == campaign.id)
-        .options(selectinload(Reminder.unit), selectinload(Reminder.deliverable))
-        .order_by(Reminder.claimed_at.desc(), Reminder.id.desc()).limit(limit)
-    ).all()
-
-
-def problem_rows(campaign: Campaign) -> list[Reminder]:
-    """Rows the coordinator should look at: failed (retrying), abandoned, or stuck in `sending`."""
-    return db.session.scalars(
-        sa.select(Reminder).join(Deliverable).where(
-            Deliverable.campaign_id == campaign.id,
-            Reminder.status.in_([ReminderStatus.failed, ReminderStatus.abandoned, ReminderStatus.sending]))
-        .order_by(Reminder.id)
-    ).all()

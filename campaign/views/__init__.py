@@ -3,9 +3,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import auth, coordinator, main, unit
+    from . import auth, coordinator, main, reminders, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(unit.bp)
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(reminders.bp)

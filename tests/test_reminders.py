@@ -193,8 +193,7 @@ def test_quiet_hours_hold_the_notice_until_eight(smtp_app, smtp_server, make_uni
     assert [reminder_header(r.message)[1] for r in smtp_server.messages] == ["notice", "notice"]
 
 
-def test_units_that_filed_get_nothing_and_withdrawn_units_are_reminded_again(smtp_app, smtp_server, make_unit,
-                                                                             make_user):
+def test_units_that_filed_get_nothing(smtp_app, smtp_server, make_unit, make_user):
     filed, owing = make_unit(email="filed@units.example.cn"), make_unit(email="owing@units.example.cn")
     reporter = make_user(Role.reporter, unit=filed, email="filed@units.example.cn")
     campaign = fixed_campaign(make_user(Role.coordinator), [filed, owing], published=local(2026, 3, 10, 9, 30),

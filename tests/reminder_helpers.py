@@ -1,7 +1,7 @@
 """Shared set-up for the reminder tests: a campaign with fixed dates and an app that mails a loopback server."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from campaign.extensions import db
@@ -37,3 +37,12 @@ def reminder_header(message) -> tuple[str, str]:
 def to_address(received) -> str:
     [address] = received.message["To"].addresses
     return address.addr_spec
+
+
+def zone_at(local_hour: int) -> str:
+    """A fixed-offset zone in which it is now about `local_hour` o'clock (so quiet hours are predictable)."""
+    utc_hour = datetime.now(timezone.utc).hour
+    offset = (local_hour - utc_hour) % 24
+    if offset > 14:
+        offset -= 24
+    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"  # Etc/GMT-8 is UTC+8

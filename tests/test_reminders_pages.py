@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,16 +13,7 @@ from campaign.models import Reminder, ReminderStatus, Role, Submission
 from campaign.services.reminders import queue_manual, run_pass, send_queued
 from campaign.services.submissions import get_submission, return_, submit
 from tests.helpers import annex1
-from tests.reminder_helpers import SENDER, reminder_header, to_address
-
-
-def zone_at(local_hour: int) -> str:
-    """A fixed-offset zone in which it is now about `local_hour` o'clock (so quiet hours are predictable)."""
-    utc_hour = datetime.now(timezone.utc).hour
-    offset = (local_hour - utc_hour) % 24
-    if offset > 14:
-        offset -= 24
-    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"  # Etc/GMT-8 is UTC+8
+from tests.reminder_helpers import SENDER, reminder_header, to_address, zone_at
 
 
 @pytest.fixture
@@ -192,3 +184,31 @@ def test_schedule_of_another_campaigns_deliverable_is_404(client, setting, make_
 def test_campaign_list_links_to_the_reminder_page(client, setting):
     html = client.get("/coordinator/").get_data(as_text=True)
     assert f'href="{page_url(setting["campaign"])}"' in html
+
+
+def test_double_click_sends_once(app, client, setting, smtp_server, login_as):
+    """Two posts of the same confirmation at the same moment, from two browser tabs."""
+    annex, campaign = setting["annex"], setting["campaign"]
+    selected = [f"{annex.id}:{setting['owing'].id}", f"{annex.id}:{setting['returned'].id}"]
+    preview = client.post(page_url(campaign) + "preview", data={"selected": selected}).get_data(as_text=True)
+    key = re.search(r'name="key"[^>]*value="([0-9a-f]{32})"', preview).group(1)
+    second_tab = app.test_client()
+    second_tab.set_cookie(**{k: v for k, v in _session_cookie(client).items()})
+    barrier, statuses = threading.Barrier(2), []
+
+    def click(tab):
+        barrier.wait()
+        statuses.append(tab.post(page_url(campaign) + "send", data={"selected": selected, "key": key}).status_code)
+
+    threads = [threading.Thread(target=click, args=(tab,)) for tab in (client, second_tab)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302, 302]
+    assert sorted(to_address(r) for r in smtp_server.messages) == ["bj@units.example.cn", "hb@units.example.cn"]
+
+
+def _session_cookie(client) -> dict:
+    cookie = client.get_cookie("session")
+    return {"key": cookie.key, "value": cookie.value, "domain": cookie.domain}

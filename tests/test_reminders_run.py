@@ -15,8 +15,7 @@ from campaign.models import Reminder, ReminderStatus, Role
 from campaign.scheduler import LEASE_NAME
 from campaign.services.reminder_ledger import acquire_lease
 from campaign.services.reminders import run_pass
-from tests.reminder_helpers import SENDER, fixed_campaign, local, reminder_header, to_address
-from tests.test_reminders_pages import zone_at
+from tests.reminder_helpers import SENDER, fixed_campaign, local, reminder_header, to_address, zone_at
 
 
 def test_dry_run_on_the_demo_lists_what_would_be_sent_and_sends_nothing(tmp_path):

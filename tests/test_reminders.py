@@ -1,6 +1,10 @@
 """Scheduled reminders end to end: the ledger, a real loopback SMTP server, simulated time."""
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import timedelta, timezone
 
@@ -8,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import Reminder, ReminderStatus, Role, Submission
+from campaign.models import Extension, Reminder, ReminderStatus, Role, Submission
 from campaign.services.reminders import run_pass
 from campaign.services.submissions import get_submission, return_, save_draft, submit
 from tests.helpers import annex1
@@ -207,3 +211,42 @@ def test_units_that_filed_get_nothing(smtp_app, smtp_server, make_unit, make_use
     submission = db.session.scalar(sa.select(Submission).filter_by(unit_id=filed.id,
                                                                    deliverable_id=campaign.deliverables[0].id))
     assert submission.state.owes is False
+
+
+def test_a_unit_with_an_extension_is_reminded_against_its_own_deadline(smtp_app, smtp_server, make_unit, make_user):
+    regular, extended = make_unit(email="regular@units.example.cn"), make_unit(email="extended@units.example.cn")
+    coordinator = make_user(Role.coordinator)
+    campaign = fixed_campaign(coordinator, [regular, extended], published=local(2026, 3, 10, 9, 30),
+                              deadlines=[local(2026, 3, 31, 23, 59, 59), local(2026, 12, 31, 23, 59, 59)])
+    annex = campaign.deliverables[0]
+    db.session.add(Extension(deliverable=annex, unit=extended, deadline=local(2026, 4, 7, 23, 59, 59),
+                             reason="机构改革", granted_by=coordinator))
+    db.session.commit()
+    run_pass(local(2026, 3, 31, 10, 0))
+    kinds = {to_address(r): reminder_header(r.message)[1] for r in smtp_server.messages
+             if "附件1" in r.message["Subject"]}
+    assert kinds == {"regular@units.example.cn": "due-day", "extended@units.example.cn": "before-7"}
+    extended_text = next(r.message.get_body(("plain",)).get_content() for r in smtp_server.messages
+                         if to_address(r) == "extended@units.example.cn" and "附件1" in r.message["Subject"])
+    assert "2026年4月7日（星期二） 23:59 北京时间" in extended_text
+
+
+def test_two_cli_processes_at_once_send_each_message_once(app, smtp_server, make_unit, make_user, database_url,
+                                                          tmp_path):
+    units = [make_unit(email=f"proc{i}@units.example.cn") for i in range(8)]
+    fixed_campaign(make_user(Role.coordinator), units, published=local(2026, 3, 10, 9, 30),
+                   deadlines=[local(2026, 3, 31, 23, 59, 59), local(2026, 12, 31, 23, 59, 59)])
+    db.session.remove()
+    env = {**os.environ, "CAMPAIGN_DATABASE_URL": database_url, "CAMPAIGN_SECRET_KEY": "t",
+           "CAMPAIGN_MAIL_SERVER": smtp_server.host, "CAMPAIGN_MAIL_PORT": str(smtp_server.port),
+           "CAMPAIGN_MAIL_DEFAULT_SENDER": SENDER, "CAMPAIGN_BASE_URL": "http://campaign.test"}
+    command = [sys.executable, "-m", "flask", "--app", "campaign", "reminders", "run",
+               "--now", "2026-03-10T10:00:00+08:00"]
+    runs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    got = Counter(to_address(r) for r in smtp_server.messages)
+    assert got == {f"proc{i}@units.example.cn": 2 for i in range(8)}
+    sent = sum(int(re.search(r"已发送 (\d+) 封", out).group(1)) for out, _ in outputs)
+    assert sent == 16

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import Extension, Reminder, ReminderStatus, Role, Submission
+from campaign.models import Contact, Extension, Reminder, ReminderStatus, Role, Submission
 from campaign.services.reminders import run_pass
 from campaign.services.submissions import get_submission, return_, save_draft, submit
 from tests.helpers import annex1
@@ -250,3 +250,36 @@ def test_two_cli_processes_at_once_send_each_message_once(app, smtp_server, make
     assert got == {f"proc{i}@units.example.cn": 2 for i in range(8)}
     sent = sum(int(re.search(r"已发送 (\d+) 封", out).group(1)) for out, _ in outputs)
     assert sent == 16
+
+
+def test_odd_contact_names_are_encoded_and_a_broken_address_is_reported_not_retried(smtp_app, smtp_server,
+                                                                                     make_unit, make_user):
+    unit = make_unit(email="odd@units.example.cn")
+    unit.contacts[0].name = '王"小"明, 办公室'
+    unit.contacts.append(Contact(name="错误地址", email="not-an-address"))
+    campaign = fixed_campaign(make_user(Role.coordinator), [unit], published=local(2026, 3, 10, 9, 30),
+                              deadlines=[local(2026, 3, 31, 23, 59, 59), local(2026, 12, 31, 23, 59, 59)])
+    campaign.deliverables[1].reminder_schedule = {"on_publish": False}
+    db.session.commit()
+    report = run_pass(local(2026, 3, 10, 10, 0))
+    assert report.count("sent") == 1 and report.count("abandoned") == 1
+    [got] = smtp_server.messages
+    [to] = got.message["To"].addresses
+    assert (to.display_name, to.addr_spec) == ('王"小"明, 办公室', "odd@units.example.cn")
+    broken = db.session.scalar(sa.select(Reminder).where(Reminder.recipient == "not-an-address"))
+    assert broken.status is ReminderStatus.abandoned and "收件地址或内容无效" in broken.last_error
+
+
+def test_a_failed_reminder_is_dropped_once_a_newer_one_is_due(smtp_app, smtp_server, make_unit, make_user):
+    unit = make_unit(email="late@units.example.cn")
+    campaign = fixed_campaign(make_user(Role.coordinator), [unit], published=local(2026, 3, 10, 9, 30),
+                              deadlines=[local(2026, 3, 31, 23, 59, 59), local(2026, 12, 31, 23, 59, 59)])
+    campaign.deliverables[1].reminder_schedule = {"on_publish": False}
+    db.session.commit()
+    smtp_server.stop()
+    run_pass(local(2026, 3, 28, 9, 30))  # the 3-day reminder fails
+    smtp_server.start()
+    run_pass(local(2026, 3, 30, 9, 30))  # the 1-day reminder is due now: send it, drop the 3-day one
+    assert [reminder_header(r.message)[1] for r in smtp_server.messages] == ["before-1"]
+    statuses = {r.kind: r.status for r in db.session.scalars(sa.select(Reminder))}
+    assert statuses == {"before-3": ReminderStatus.skipped, "before-1": ReminderStatus.sent}

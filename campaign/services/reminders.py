@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from datetime import datetime
 from typing import Any
 
@@ -172,7 +174,8 @@ def _send_row(row: Reminder, now: datetime, settings: Mapping[str, Any]) -> Outc
     recipient = Recipient(row.recipient_name, row.recipient)
     composed = message_for(row.deliverable, row.unit, submission, kind=row.kind, recipient=recipient, now=now)
     try:
-        to = f'"{recipient.name}" <{recipient.address}>' if recipient.name else recipient.address
+        username, _, domain = recipient.address.rpartition("@")
+        to = str(Address(display_name=recipient.name, username=username, domain=domain))
         message = build_message(
             sender=settings.get("MAIL_DEFAULT_SENDER") or current_app.config["MAIL_DEFAULT_SENDER"], to=to, subject=composed.subject, text=composed.text,
             html=composed.html, reply_to=row.deliverable.campaign.contact_email or None,
@@ -183,7 +186,7 @@ def _send_row(row: Reminder, now: datetime, settings: Mapping[str, Any]) -> Outc
         permanent = exc.smtp_code is not None and 500 <= exc.smtp_code < 600
         ledger.mark_failed(row, error=str(exc), now=now, max_attempts=max_attempts, permanent=permanent)
         return _outcome(row.status.value, row, str(exc))
-    except ValueError as exc:  # an address or header the message cannot carry: retrying cannot help
+    except (ValueError, HeaderParseError) as exc:  # an address the message cannot carry: retrying cannot help
         ledger.mark_failed(row, error=f"收件地址或内容无效：{exc}", now=now, max_attempts=max_attempts, permanent=True)
         return _outcome(row.status.value, row, row.last_error or "")
     ledger.mark_sent(row, message_id=message_id, subject=composed.subject, now=now)
@@ -265,14 +268,15 @@ class _Pass:
 
 def run_pass(now: datetime | None = None, *, dry_run: bool = False, settings: Mapping[str, Any] | None = None,
              campaign_id: int | None = None) -> PassReport:
-    """Send every reminder due at `now`: queued and retried rows first, then newly due ones.
+    """Send every reminder due at `now`: newly due ones, then held and retried rows.
 
+    New ones go first so that a failed reminder superseded by a newer one is dropped, not sent too.
     With `dry_run`, nothing is claimed or sent; the report lists what would be.
     """
     one = _Pass(now or utcnow(), dry_run, settings)
+    one.send_due(plan(one.now, campaign_id=campaign_id))
     rows = [r for r in _waiting_rows(one.now) if campaign_id is None or r.deliverable.campaign_id == campaign_id]
     one.send_waiting(rows)
-    one.send_due(plan(one.now, campaign_id=campaign_id))
     return one.report
 
 

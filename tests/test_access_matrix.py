@@ -40,6 +40,14 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "review.progress": campaign_route(),
+    "review.submission": campaign_route(),
+    "review.return_submission": campaign_route(),
+    "review.accept_submission": campaign_route(),
+    "review.grant_extension": campaign_route(),
+    "reports.campaign": campaign_route(),
+    "reports.download": campaign_route(),
+    "reports.unit_download": unit_route(),
     "reminders.index": campaign_route(),
     "reminders.preview": campaign_route(),
     "reminders.send": campaign_route(),
@@ -67,7 +75,7 @@ def world(app, make_unit, make_user, make_campaign):
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
-        "unit_id": own.id, "number": 1, "filename": "css/app.css",
+        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx",
     }
     return dict(users=users, values=values)
 

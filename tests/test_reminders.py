@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import Contact, Extension, Reminder, ReminderStatus, Role, Submission
 from campaign.services.reminders import run_pass
-from campaign.services.submissions import get_submission, return_, save_draft, submit
+from campaign.services.review import return_
+from campaign.services.submissions import get_submission, save_draft, submit
 from tests.helpers import annex1
 from tests.reminder_helpers import SENDER, fixed_campaign, local, reminder_header, to_address
 

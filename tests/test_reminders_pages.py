@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import Reminder, ReminderStatus, Role, Submission
 from campaign.services.reminders import queue_manual, run_pass, send_queued
-from campaign.services.submissions import get_submission, return_, submit
+from campaign.services.review import return_
+from campaign.services.submissions import get_submission, submit
 from tests.helpers import annex1
 from tests.reminder_helpers import SENDER, reminder_header, to_address, zone_at
 

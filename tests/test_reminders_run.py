@@ -38,8 +38,10 @@ def test_dry_run_on_the_demo_lists_what_would_be_sent_and_sends_nothing(tmp_path
     assert ("tianjin@demo.example.cn", "附件1") not in by_address  # submitted
     assert ("neimenggu@demo.example.cn", "附件1") not in by_address  # accepted
     # The Xinxiang report was due two days ago at 18:00: the first overdue reminder.
-    for code in ("yanjin", "huojia", "xinxiangxian"):  # not started, draft, returned
+    for code in ("hongqi", "huojia", "xinxiangxian"):  # not started, draft, returned
         assert by_address[(f"{code}@demo.example.cn", "学习活动情况")] == "逾期2天催报"
+    # 延津 was given four more days: its own deadline is two days ahead.
+    assert by_address[("yanjin@demo.example.cn", "学习活动情况")] == "截止前3天提醒"
     assert ("weihui@demo.example.cn", "学习活动情况") not in by_address  # submitted
     assert f"试运行：将发送 {len(lines)} 封" in result.output
     assert not outbox.exists() or not any(outbox.iterdir())

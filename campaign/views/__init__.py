@@ -3,10 +3,12 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import auth, coordinator, main, reminders, unit
+    from . import auth, coordinator, main, reminders, reports, review, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(unit.bp)
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(reminders.bp)

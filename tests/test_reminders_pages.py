@@ -213,3 +213,23 @@ def test_double_click_sends_once(app, client, setting, smtp_server, login_as):
 def _session_cookie(client) -> dict:
     cookie = client.get_cookie("session")
     return {"key": cookie.key, "value": cookie.value, "domain": cookie.domain}
+
+
+def test_progress_dashboard_links_here_and_warns_about_failures(client, setting, smtp_server):
+    campaign = setting["campaign"]
+    html = client.get(f"/coordinator/campaigns/{campaign.id}/progress").get_data(as_text=True)
+    assert f'href="{page_url(campaign)}"' in html and "发送失败或状态不明" not in html
+    smtp_server.stop()
+    run_pass()
+    html = client.get(f"/coordinator/campaigns/{campaign.id}/progress").get_data(as_text=True)
+    failed = db.session.scalar(sa.select(sa.func.count(Reminder.id)))
+    assert f"{failed} 封催报发送失败或状态不明，请查看" in html
+
+
+def test_rollup_counts_reminders_sent_per_unit(app, setting, smtp_server):
+    from campaign.reports.collect import collect
+
+    campaign, annex = setting["campaign"], setting["annex"]
+    run_pass()
+    entries = {e.unit_name: e.reminders for e in collect(campaign, annex).entries()}
+    assert entries["北京市市场监督管理局"] == 1 and entries["天津市市场监督管理委员会"] == 0

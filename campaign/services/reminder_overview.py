@@ -126,3 +126,21 @@ def owing_values(campaign: Campaign) -> set[str]:
     for deliverable in campaign.deliverables:
         values.update(f"{deliverable.id}:{unit.id}" for unit, _ in owing_units(deliverable))
     return values
+
+
+def problem_count(campaign: Campaign, now: datetime) -> int:
+    """How many of the campaign's reminders failed or are stuck (for a warning on other pages)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Reminder.id)).join(Deliverable).where(
+            Deliverable.campaign_id == campaign.id,
+            sa.or_(Reminder.status.in_([ReminderStatus.failed, ReminderStatus.abandoned]),
+                   sa.and_(Reminder.status == ReminderStatus.sending, Reminder.claimed_at < now - STUCK_AFTER))))
+
+
+def sent_counts(deliverable_id: int) -> dict[int, int]:
+    """Unit id → how many reminders it was sent for the deliverable (one per reminder, whatever the addresses)."""
+    rows = db.session.execute(
+        sa.select(Reminder.unit_id, sa.func.count(sa.distinct(Reminder.kind)))
+        .where(Reminder.deliverable_id == deliverable_id, Reminder.status == ReminderStatus.sent)
+        .group_by(Reminder.unit_id))
+    return {unit_id: count for unit_id, count in rows}

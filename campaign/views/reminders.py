@@ -10,13 +10,19 @@ from ..access import managed_campaign_or_404, role_required
 from ..extensions import db
 from ..forms.reminders import ScheduleForm, SelectionForm, SendForm
 from ..models import Campaign, CampaignState, Role, record, utcnow
-from ..services.reminder_overview import (ledger_rows, overview, owing_values, previews, problem_rows,
-                                          selected_pairs)
+from ..services.reminder_overview import (ledger_rows, overview, owing_values, previews, problem_count,
+                                          problem_rows, selected_pairs)
 from ..services.reminder_schedule import in_quiet_hours, kind_label, out_of_quiet_hours
 from ..services.reminders import manual_kind, queue_manual, send_queued
 
 bp = Blueprint("reminders", __name__, url_prefix="/coordinator/campaigns/<int:campaign_id>/reminders")
 staff_only = role_required(Role.coordinator, Role.admin)
+
+
+@bp.app_context_processor
+def reminder_helpers() -> dict:
+    """Lets other coordinator pages (the progress dashboard) warn about failed reminders."""
+    return {"reminder_problem_count": lambda campaign: problem_count(campaign, utcnow())}
 
 
 def _page(campaign: Campaign, *, selection=None, schedule_forms=None, status: int = 200):

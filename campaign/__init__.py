@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_hooks(app)
+    register_scheduler(app)
     return app
 
 
@@ -58,5 +59,11 @@ def register_commands(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from .views.hooks import init_app
+
+    init_app(app)
+
+
+def register_scheduler(app: Flask) -> None:
+    from .scheduler import init_app
 
     init_app(app)

@@ -1,6 +1,8 @@
 """Command-line commands: flask --app campaign <command>."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
@@ -65,6 +67,53 @@ def create_user_command(username, role, name, email, unit_name, password) -> Non
         raise SystemExit(1) from None
     db.session.commit()
     click.echo(f"已创建账号 {username}。")
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Deadline reminders (催报)."""
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    """An ISO time; without an offset it is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("请使用 ISO 格式，例如 2026-03-24T09:00+08:00。", param_hint="--now") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+STATUS_WORDS = {"sent": "已发送", "failed": "失败待重试", "abandoned": "失败已放弃", "skipped": "无需发送",
+                "would-send": "将发送", "would-retry": "将重试"}
+
+
+@reminders_group.command("run")
+@click.option("--now", "now_text", default=None, metavar="ISO-TIME",
+              help="Act as if it were this time (default: now); without an offset, UTC.")
+@click.option("--dry-run", is_flag=True, help="List what would be sent; claim and send nothing.")
+@with_appcontext
+def reminders_run(now_text: str | None, dry_run: bool) -> None:
+    """Send the reminders that are due (run it every few minutes from cron or a systemd timer)."""
+    from .services.reminder_schedule import kind_label
+    from .services.reminders import run_pass
+
+    report = run_pass(_parse_now(now_text), dry_run=dry_run)
+    for o in report.outcomes:
+        line = f"{STATUS_WORDS.get(o.status, o.status)}\t{kind_label(o.kind)}\t{o.unit}\t{o.deliverable}\t{o.recipient}"
+        if o.status in {"failed", "abandoned"}:
+            click.secho(f"{line}\t{o.detail}", err=True, fg="red")
+        else:
+            click.echo(line)
+    if dry_run:
+        click.echo(f"试运行：将发送 {report.count('would-send')} 封，将重试 {report.count('would-retry')} 封；未发送任何邮件。")
+        return
+    click.echo(f"已发送 {report.count('sent')} 封，失败 {report.count('failed') + report.count('abandoned')} 封，"
+               f"无需发送 {report.count('skipped')} 封。")
+    if report.stopped:
+        click.secho("邮件服务器连续发送失败，本轮已停止；剩余的提醒将在下次运行时发送。", err=True, fg="red")
+
 
 
 @click.command("rollup")
@@ -176,4 +225,4 @@ def send_password_link_command(username: str) -> None:
 
 
 commands = [init_db, seed_demo_command, create_user_command, rollup_command, import_units_command,
-            send_password_link_command]
+            send_password_link_command, reminders_group]

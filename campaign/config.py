@@ -22,6 +22,8 @@ ENV_SETTINGS = {
     "MAX_PHOTO_PIXELS": int,
     "SCHEDULER_ENABLED": bool,
     "PASSWORD_LINK_HOURS": int,
+    "SCHEDULER_INTERVAL": int,
+    "REMINDER_MAX_ATTEMPTS": int,
 }
 
 
@@ -42,9 +44,12 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "学习宣贯填报汇总系统 <noreply@localhost>"
+    # The in-process reminder scheduler (off: run `flask reminders run` from cron instead).
     SCHEDULER_ENABLED = False
     # How long an e-mailed set-password link works.
     PASSWORD_LINK_HOURS = 72
+    SCHEDULER_INTERVAL = 300  # seconds between reminder passes
+    REMINDER_MAX_ATTEMPTS = 5  # tries per message before a failure is left to the coordinator
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
 

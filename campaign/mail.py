@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-__all__ = ["MailError", "build_message", "deliver", "send_email"]
+__all__ = ["MailError", "app_settings", "build_message", "deliver", "send_email"]
 
 # Headers that build_message owns; extra headers may not override them.
 _RESERVED = frozenset(
@@ -184,6 +184,16 @@ def deliver(msg: EmailMessage, settings: Mapping[str, Any]) -> str:
     return message_id
 
 
+def app_settings() -> dict[str, Any]:
+    """The current Flask app's mail settings, with the outbox defaulting to instance/outbox."""
+    from flask import current_app
+
+    effective: dict[str, Any] = dict(current_app.config)
+    if not effective.get("MAIL_OUTBOX_DIR"):
+        effective["MAIL_OUTBOX_DIR"] = os.path.join(current_app.instance_path, "outbox")
+    return effective
+
+
 def send_email(
     *,
     to: str,
@@ -194,15 +204,7 @@ def send_email(
     sender: str | None = None,
 ) -> str:
     """Build and deliver one message, defaulting to the current Flask app's config."""
-    effective: dict[str, Any] = {}
-    if settings is None:
-        from flask import current_app
-
-        effective.update(current_app.config)
-        if not effective.get("MAIL_OUTBOX_DIR"):
-            effective["MAIL_OUTBOX_DIR"] = os.path.join(current_app.instance_path, "outbox")
-    else:
-        effective.update(settings)
+    effective = dict(settings) if settings is not None else app_settings()
     sender = sender or effective.get("MAIL_DEFAULT_SENDER")
     if not sender:
         raise ValueError("no sender given and MAIL_DEFAULT_SENDER is not set")

@@ -67,6 +67,10 @@ EXPECTED = {
     "admin.send_link": {**ADMIN_ONLY},
     "photos.show": unit_photo(),
     "photos.thumbnail": unit_photo(),
+    "reminders.index": campaign_route(),
+    "reminders.preview": campaign_route(),
+    "reminders.send": campaign_route(),
+    "reminders.schedule": campaign_route(),
 }
 
 

@@ -2,6 +2,7 @@
 from .audit import AuditEntry, record
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
 from .photos import Photo
+from .reminders import Lease, Reminder, ReminderStatus
 from .submissions import STATE_LABELS, Revision, Submission, SubmissionState
 from .types import UTCDateTime, utcnow
 from .units import Contact, Unit
@@ -10,5 +11,5 @@ from .users import Role, User
 __all__ = [
     "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
     "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
-    "Contact", "Unit", "Role", "User",
+    "Contact", "Unit", "Role", "User", "Lease", "Reminder", "ReminderStatus",
 ]

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Campaign, Contact, Deliverable, Extension, Photo, Submission, SubmissionState, Unit, utcnow
 from ..models.campaigns import campaign_recipients
 from ..services.photos import photo_path
+from ..services.reminder_overview import sent_counts
 from .data import Counts, Rollup, UnitEntry
 
 BATCH = 200
@@ -76,7 +77,8 @@ def collect(campaign: Campaign, deliverable: Deliverable, *, now: datetime | Non
     """The deliverable's rollup as of `now`; `reminder_counts` maps unit id → reminders sent;
     `unit_id` limits the entries to that unit (its own files)."""
     now = now or utcnow()
-    reminder_counts = reminder_counts or {}
+    if reminder_counts is None:
+        reminder_counts = sent_counts(deliverable.id)
     extensions = dict(db.session.execute(
         sa.select(Extension.unit_id, Extension.deadline).where(Extension.deliverable_id == deliverable.id)).all())
     joined = sa.and_(Submission.unit_id == Unit.id, Submission.deliverable_id == deliverable.id)

@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, coordinator, main, photos, reports, review, unit
+    from . import admin, auth, coordinator, main, photos, reminders, reports, review, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -13,3 +13,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(photos.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(reminders.bp)

@@ -1,0 +1,134 @@
+"""The coordinator's 催报 page: who still owes, manual reminders with a preview, schedules, the send log."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..access import managed_campaign_or_404, role_required
+from ..extensions import db
+from ..forms.reminders import ScheduleForm, SelectionForm, SendForm
+from ..models import Campaign, CampaignState, Role, record, utcnow
+from ..services.reminder_overview import (ledger_rows, overview, owing_values, previews, problem_count,
+                                          problem_rows, selected_pairs)
+from ..services.reminder_schedule import in_quiet_hours, kind_label, out_of_quiet_hours
+from ..services.reminders import manual_kind, queue_manual, send_queued
+
+bp = Blueprint("reminders", __name__, url_prefix="/coordinator/campaigns/<int:campaign_id>/reminders")
+staff_only = role_required(Role.coordinator, Role.admin)
+
+
+@bp.app_context_processor
+def reminder_helpers() -> dict:
+    """Lets other coordinator pages (the progress dashboard) warn about failed reminders."""
+    return {"reminder_problem_count": lambda campaign: problem_count(campaign, utcnow())}
+
+
+def _page(campaign: Campaign, *, selection=None, schedule_forms=None, status: int = 200):
+    """The page; a refused post passes its own forms so what was typed is shown with the problem marked."""
+    now = utcnow()
+    sections = overview(campaign)
+    forms = {s.deliverable.id: ScheduleForm.for_schedule(s.schedule, prefix=f"d{s.deliverable.id}")
+             for s in sections}
+    forms.update(schedule_forms or {})
+    return render_template(
+        "coordinator/reminders.html", campaign=campaign, sections=sections, schedule_forms=forms,
+        selection=selection or SelectionForm(formdata=None, owing=set()), problems=problem_rows(campaign, now),
+        log=ledger_rows(campaign), now=now, kind_label=kind_label,
+        quiet=in_quiet_hours(now, campaign.timezone),
+    ), status
+
+
+@bp.route("/")
+@staff_only
+def index(campaign_id: int):
+    """Owing units with a checkbox each, failures to look at, each deliverable's schedule, the send log."""
+    return _page(managed_campaign_or_404(campaign_id))
+
+
+def _refuse_unless_published(campaign: Campaign):
+    if campaign.state is not CampaignState.published:
+        flash("通知未发布或已结束，不能催报。", "error")
+        return redirect(url_for("reminders.index", campaign_id=campaign.id))
+    return None
+
+
+@bp.route("/preview", methods=["POST"])
+@staff_only
+def preview(campaign_id: int):
+    """Show every message the ticked units would get, with a button that sends exactly these."""
+    campaign = managed_campaign_or_404(campaign_id)
+    if (refused := _refuse_unless_published(campaign)) is not None:
+        return refused
+    form = SelectionForm(owing=owing_values(campaign))
+    if not form.validate():
+        return _page(campaign, selection=form, status=400)
+    key = secrets.token_hex(16)
+    now = utcnow()
+    send_form = SendForm(formdata=None, owing=set(), data={"selected": form.selected.data, "key": key})
+    items = previews(selected_pairs(campaign, form.selected.data), now, manual_kind(key))
+    return render_template("coordinator/reminders_preview.html", campaign=campaign, items=items, form=send_form,
+                           quiet=in_quiet_hours(now, campaign.timezone),
+                           release=out_of_quiet_hours(now, campaign.timezone))
+
+
+@bp.route("/send", methods=["POST"])
+@staff_only
+def send(campaign_id: int):
+    """Send the previewed reminders now (or at 08:00 in quiet hours); a repeated post sends nothing more."""
+    campaign = managed_campaign_or_404(campaign_id)
+    if (refused := _refuse_unless_published(campaign)) is not None:
+        return refused
+    form = SendForm(owing=owing_values(campaign))
+    if not form.validate():
+        return _page(campaign, selection=form, status=400)
+    now = utcnow()
+    pairs = selected_pairs(campaign, form.selected.data)
+    new_ids, repeated = queue_manual(campaign, pairs, key=form.key.data, user=current_user, now=now)
+    if new_ids:
+        record("reminders_requested", user=current_user, campaign_id=campaign.id, messages=len(new_ids),
+               units=[f"{d.id}:{u.id}" for d, u in pairs])
+        db.session.commit()
+    report = send_queued(new_ids, now)
+    _flash_outcome(campaign, new_ids, repeated, report, now)
+    return redirect(url_for("reminders.index", campaign_id=campaign.id))
+
+
+def _flash_outcome(campaign, new_ids, repeated, report, now) -> None:
+    sent, failed = report.count("sent"), report.count("failed") + report.count("abandoned")
+    waiting = len(new_ids) - len(report.outcomes)
+    if not new_ids and repeated:
+        flash("这些催报已经发出，未重复发送。", "info")
+        return
+    if sent:
+        flash(f"已发送 {sent} 封催报。", "success")
+    if waiting:
+        release = out_of_quiet_hours(now, campaign.timezone)
+        flash(f"现在是夜间免打扰时段（22:00–08:00），{waiting} 封催报将于"
+              f"{release.astimezone(campaign.zone):%m月%d日 %H:%M}自动发出。", "info")
+    if failed:
+        flash(f"{failed} 封发送失败，系统将自动重试；失败原因见下方“发送异常”。", "error")
+    if report.count("skipped"):
+        flash(f"{report.count('skipped')} 封无需发送：相应单位已报送。", "info")
+
+
+@bp.route("/schedule/<int:deliverable_id>", methods=["POST"])
+@staff_only
+def schedule(campaign_id: int, deliverable_id: int):
+    """Change one deliverable's reminder schedule."""
+    campaign = managed_campaign_or_404(campaign_id)
+    deliverable = next((d for d in campaign.deliverables if d.id == deliverable_id), None)
+    if deliverable is None:
+        abort(404)
+    form = ScheduleForm(prefix=f"d{deliverable.id}")
+    if not form.validate():
+        flash(f"“{deliverable.short_title or deliverable.title}”的催报安排未保存：请按标红的提示修改。", "error")
+        return _page(campaign, schedule_forms={deliverable.id: form}, status=400)
+    new = form.schedule()
+    deliverable.reminder_schedule = new.to_json()
+    record("reminder_schedule_changed", user=current_user, campaign_id=campaign.id, deliverable_id=deliverable.id,
+           schedule=new.to_json())
+    db.session.commit()
+    flash(f"已保存“{deliverable.short_title or deliverable.title}”的催报安排：{new.describe()}。", "success")
+    return redirect(url_for("reminders.index", campaign_id=campaign.id) + f"#schedule-{deliverable.id}")

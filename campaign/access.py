@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import abort
 from flask_login import current_user, login_required
 
@@ -34,14 +35,16 @@ def is_recipient(campaign_id: int, unit_id: int) -> bool:
 
 
 def reporter_deliverable_or_404(deliverable_id: int) -> Deliverable:
-    """A deliverable the current reporter's unit must file; anything else is 404."""
-    deliverable = db.session.get(Deliverable, deliverable_id)
-    if (
-        deliverable is None
-        or current_user.unit_id is None
-        or deliverable.campaign.state is CampaignState.draft
-        or not is_recipient(deliverable.campaign_id, current_user.unit_id)
-    ):
+    """A deliverable the current reporter's unit must file; anything else is 404 (one query)."""
+    recipients = campaigns.campaign_recipients.c
+    deliverable = None
+    if current_user.unit_id is not None:
+        deliverable = db.session.scalar(
+            sa.select(Deliverable).join(Deliverable.campaign).options(sa.orm.contains_eager(Deliverable.campaign))
+            .where(Deliverable.id == deliverable_id, Campaign.state != CampaignState.draft,
+                   sa.exists().where(recipients.campaign_id == Campaign.id, recipients.unit_id == current_user.unit_id))
+        )
+    if deliverable is None:
         abort(404)
     return deliverable
 

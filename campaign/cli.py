@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
-from .models import Role, Unit, User
+from .models import Role, Unit, User, record
 from .services import WorkflowError
 
 
@@ -65,6 +65,44 @@ def create_user_command(username, role, name, email, unit_name, password) -> Non
         raise SystemExit(1) from None
     db.session.commit()
     click.echo(f"已创建账号 {username}。")
+
+
+@click.command("rollup")
+@click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
+@click.option("--deliverable", "key", required=True, help="Deliverable key, e.g. annex1, annex2, study_report.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "docx", "zip"]), required=True)
+@click.option("--essays", is_flag=True, help="With docx: the compilation of essays (体会汇编) instead.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def rollup_command(campaign_id: int, key: str, fmt: str, essays: bool, output: str) -> None:
+    """Write a campaign-wide rollup (汇总表 or 汇编) built from the database now."""
+    from .models import Campaign, Deliverable
+    from .reports import build, find_kind, kinds
+    from .reports.collect import collect
+
+    campaign = db.session.get(Campaign, campaign_id)
+    deliverable = campaign and db.session.scalar(
+        sa.select(Deliverable).where(Deliverable.campaign_id == campaign.id, Deliverable.key == key))
+    if deliverable is None:
+        click.secho(f"找不到通知 {campaign_id} 的报送事项“{key}”。", err=True, fg="red")
+        raise SystemExit(1)
+    options = kinds(deliverable.form)
+    chosen = find_kind(options, "essays" if essays else fmt)
+    if chosen is None or (essays and fmt != "docx"):
+        offered = "、".join(f"{k.label}（--format {k.extension[1:]}{' --essays' if k.key == 'essays' else ''}）"
+                           for k in options)
+        click.secho(f"“{deliverable.title}”没有这种汇总文件。可用：{offered}", err=True, fg="red")
+        raise SystemExit(1)
+    rollup = collect(campaign, deliverable)
+    with open(output, "wb") as out:
+        cleaner = build(rollup, chosen, out)
+    record("export", campaign_id=campaign.id, deliverable=key, kind=chosen.key, removed_characters=cleaner.units,
+           via="cli")
+    db.session.commit()
+    if cleaner.message:
+        click.secho(cleaner.message, err=True, fg="yellow")
+    click.echo(f"已生成 {output}（{rollup.counts.line}）")
+
 
 
 @click.command("import-units")
@@ -137,4 +175,5 @@ def send_password_link_command(username: str) -> None:
     click.echo(f"已向 {user.email} 发送设置密码的链接。")
 
 
-commands = [init_db, seed_demo_command, create_user_command, import_units_command, send_password_link_command]
+commands = [init_db, seed_demo_command, create_user_command, rollup_command, import_units_command,
+            send_password_link_command]

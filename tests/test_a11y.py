@@ -91,9 +91,8 @@ def test_annex1_can_be_filled_and_submitted_by_keyboard_alone(live_server, page,
     deliverable = campaign.deliverables[0]
 
     page.goto(live_server + "/auth/login")
-    # The user name field has the focus on arrival (autofocus may land just after "load").
     page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
-    page.keyboard.type("beijing")
+    page.keyboard.type("beijing")            # the user name field has the focus on arrival
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")

@@ -51,6 +51,14 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "review.progress": campaign_route(),
+    "review.submission": campaign_route(),
+    "review.return_submission": campaign_route(),
+    "review.accept_submission": campaign_route(),
+    "review.grant_extension": campaign_route(),
+    "reports.campaign": campaign_route(),
+    "reports.download": campaign_route(),
+    "reports.unit_download": unit_route(),
     "auth.set_password": {},  # the e-mailed link works without a login; a bad token is refused with 400
     "admin.units": {**ADMIN_ONLY},
     "admin.import_template": {**ADMIN_ONLY},
@@ -83,7 +91,7 @@ def world(app, make_unit, make_user, make_campaign):
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
-        "unit_id": own.id, "number": 1, "filename": "css/app.css", "photo_id": photo.id,
+        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "photo_id": photo.id,
         "user_id": users["own_reporter"].id, "token": "not-a-valid-link",
     }
     return dict(users=users, values=values)

@@ -378,3 +378,37 @@ def test_size_label(size, label):
                                         ("a\u202eb.jpg", "ab.jpg"), ("", "照片"), ("/", "照片")])
 def test_display_name_keeps_only_the_file_name(name, shown):
     assert display_name(name) == shown
+
+
+def test_uploaded_photos_reach_the_coordinators_compilation_and_zip(client, xinxiang):
+    """Upload through the form, submit, then download the 学习情况汇编 and the photo archive."""
+    import zipfile
+
+    import docx
+
+    upload(client, xinxiang, ("会场.jpg", jpeg_bytes((64, 32))), ("展板.png", png_bytes()))
+    first, second = submission_of(xinxiang).data["photos"]
+    essays = {f"essays-{i}-{k}": f"{k}{i}" for i in range(2) for k in ("title", "author", "post", "text")}
+    response = client.post(xinxiang["url"], data={
+        "action": "submit", "report_title": "卫辉市水利局学习情况的汇报", "report_text": "组织学习。",
+        "photos-0-id": first["id"], "photos-0-caption": "专题学习会", "photos-1-id": second["id"],
+        "photos-1-caption": "宣传展板", **essays})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    client.post("/auth/logout")
+    login(client, xinxiang["campaign"].coordinators[0])
+    base = f"/reports/campaigns/{xinxiang['campaign'].id}/deliverables/{xinxiang['deliverable'].id}"
+
+    compiled = fetch(client, base + "/docx")
+    assert compiled.status_code == 200
+    document = docx.Document(io.BytesIO(compiled.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "专题学习会" in text and "宣传展板" in text
+    assert len(document.inline_shapes) == 2
+
+    archive = fetch(client, base + "/zip")
+    assert archive.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as zf:
+        names = [n for n in zf.namelist() if n.startswith("01_")]
+        assert names == ["01_卫辉市水利局/01_专题学习会.jpg", "01_卫辉市水利局/02_宣传展板.png", "01_卫辉市水利局/照片说明.txt"]
+        assert [Image.open(io.BytesIO(zf.read(n))).format for n in names[:2]] == ["JPEG", "PNG"]
+        assert "专题学习会" in zf.read(names[2]).decode("utf-8")

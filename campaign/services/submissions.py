@@ -1,4 +1,5 @@
-"""Filing: save a draft, submit, withdraw; and the coordinator's return and accept."""
+"""Filing: save a draft, submit, withdraw. The coordinator's return and accept are in review.py;
+the table of allowed transitions for both is here."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Deliverable, Revision, Submission, SubmissionState, Unit, User, record, utcnow
 from . import WorkflowError
-from .deadlines import accepts, closed_message, effective_deadline
+from .deadlines import accepts, closed_message, effective_deadline, extension_for
 
 S = SubmissionState
 
@@ -47,14 +48,20 @@ def _check(action: str, submission: Submission) -> None:
 
 def get_submission(deliverable: Deliverable, unit: Unit) -> Submission:
     """The unit's submission for the deliverable, created as 未填报 if it does not exist yet."""
+    return find_or_create_submission(deliverable, unit.id)[0]
+
+
+def find_or_create_submission(deliverable: Deliverable, unit_id: int) -> tuple[Submission, bool]:
+    """The unit's submission and whether it was created (flushed, not committed) just now."""
     submission = db.session.scalar(
-        sa.select(Submission).where(Submission.deliverable_id == deliverable.id, Submission.unit_id == unit.id)
+        sa.select(Submission).where(Submission.deliverable_id == deliverable.id, Submission.unit_id == unit_id)
     )
-    if submission is None:
-        submission = Submission(deliverable=deliverable, unit=unit, state=S.not_started, data={})
-        db.session.add(submission)
-        db.session.flush()
-    return submission
+    if submission is not None:
+        return submission, False
+    submission = Submission(deliverable=deliverable, unit_id=unit_id, state=S.not_started, data={})
+    db.session.add(submission)
+    db.session.flush()
+    return submission, True
 
 
 def _write(submission: Submission, data: dict, base_version: int | None, user: User, now: datetime) -> None:
@@ -103,11 +110,13 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     now = now or utcnow()
     _check("submit", submission)
     deliverable = submission.deliverable
-    if not accepts(deliverable, submission.unit_id, now):
+    extension = extension_for(deliverable, submission.unit_id)
+    if not accepts(deliverable, submission.unit_id, now, extension):
         raise WorkflowError(closed_message(deliverable))
+    # Counted before writing, so the query does not flush the submission twice.
+    number = db.session.scalar(sa.select(sa.func.count()).where(Revision.submission_id == submission.id)) + 1
     _write(submission, data, base_version, user, now)
-    number = len(submission.revisions) + 1
-    late = now > effective_deadline(deliverable, submission.unit_id)
+    late = now > effective_deadline(deliverable, submission.unit_id, extension)
     revision = Revision(
         submission=submission, number=number, data=submission.data, submitted_at=now, submitted_by_id=user.id,
         is_late=late, receipt_no=receipt_number(submission, number, now),
@@ -134,35 +143,6 @@ def withdraw(submission: Submission, *, user: User, now: datetime | None = None)
     submission.updated_at = now
     submission.updated_by_id = user.id
     record("withdrawn", user=user, campaign_id=submission.deliverable.campaign_id,
-           unit_id=submission.unit_id, submission_id=submission.id)
-    _flush(submission)
-    return submission
-
-
-def return_(submission: Submission, *, reason: str, user: User, now: datetime | None = None) -> Submission:
-    """Send a submission back to the unit with a reason it will see on the form."""
-    now = now or utcnow()
-    _check("return", submission)
-    reason = (reason or "").strip()
-    if not reason:
-        raise WorkflowError("请填写退回原因，单位将看到这一原因并据此修改。")
-    submission.state = S.returned
-    submission.returned_at = now
-    submission.return_reason = reason
-    record("returned", user=user, campaign_id=submission.deliverable.campaign_id,
-           unit_id=submission.unit_id, submission_id=submission.id, reason=reason)
-    _flush(submission)
-    return submission
-
-
-def accept(submission: Submission, *, user: User, now: datetime | None = None) -> Submission:
-    """Mark a submission as 已采用; the unit can no longer withdraw it."""
-    now = now or utcnow()
-    _check("accept", submission)
-    submission.state = S.accepted
-    submission.accepted_at = now
-    submission.accepted_by_id = user.id
-    record("accepted", user=user, campaign_id=submission.deliverable.campaign_id,
            unit_id=submission.unit_id, submission_id=submission.id)
     _flush(submission)
     return submission

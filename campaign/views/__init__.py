@@ -3,11 +3,13 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, coordinator, main, photos, unit
+    from . import admin, auth, coordinator, main, photos, reports, review, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(unit.bp)
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(photos.bp)
     app.register_blueprint(admin.bp)

@@ -10,9 +10,10 @@ from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data
 from ..models import Deliverable, Photo, Role, Submission, SubmissionState, utcnow
 from ..services import WorkflowError
-from ..services.deadlines import accepts, effective_deadline
+from ..services.deadlines import accepts, effective_deadline, extension_for
 from ..services.photos import add_photos, discard_files, photos_of, remove_photo
-from ..services.submissions import TRANSITIONS, EditConflict, get_submission, save_draft, submit, withdraw
+from ..services.submissions import (TRANSITIONS, EditConflict, find_or_create_submission, get_submission, save_draft,
+                                    submit, withdraw)
 from ..services.todo import todo_items
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -53,6 +54,7 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
         form=form, editable=editable, conflict=conflict, error=error, notice=notice, now=now,
         photos=photos_of(submission), photo_errors=photo_errors or {},
         deadline=effective_deadline(deliverable, submission.unit_id),
+        extension=extension_for(deliverable, submission.unit_id),
         can_withdraw=submission.state in TRANSITIONS["withdraw"] and accepts(deliverable, submission.unit_id, now),
     ), status
 
@@ -62,8 +64,9 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
 def deliverable(deliverable_id: int):
     """Show the form; POST saves a draft (action=save) or submits it (action=submit)."""
     deliverable = reporter_deliverable_or_404(deliverable_id)
-    submission = get_submission(deliverable, current_user.unit)
-    db.session.commit()
+    submission, created = find_or_create_submission(deliverable, current_user.unit_id)
+    if created:
+        db.session.commit()
     if request.method == "GET":
         return render_form(deliverable, submission)
     return _handle_post(deliverable, submission, request.form)
@@ -82,10 +85,11 @@ def _handle_post(deliverable: Deliverable, submission: Submission, formdata: Mul
         message = "报送未成功：请按标红的提示修改后再报送。" if strict else "保存未成功：请按标红的提示修改。"
         return render_form(deliverable, submission, form, status=400, error=message)
     data = form_to_data(form, deliverable.form)
+    deliverable_id = deliverable.id  # read before the commit expires it
     written: list[str] = []
     try:
         if strict:
-            revision = submit(submission, data, base_version=_base_version(form), user=current_user)
+            receipt_no = submit(submission, data, base_version=_base_version(form), user=current_user).receipt_no
         else:
             save_draft(submission, data, base_version=_base_version(form), user=current_user)
             if action.startswith(("upload:", "delete_photo:")):
@@ -109,10 +113,10 @@ def _handle_post(deliverable: Deliverable, submission: Submission, formdata: Mul
         discard_files(written)
         raise
     if strict:
-        flash(f"报送成功。回执编号 {revision.receipt_no}。", "success")
-        return redirect(url_for("unit.receipt", deliverable_id=deliverable.id))
+        flash(f"报送成功。回执编号 {receipt_no}。", "success")
+        return redirect(url_for("unit.receipt", deliverable_id=deliverable_id))
     flash("草稿已保存。", "success")
-    return redirect(url_for("unit.deliverable", deliverable_id=deliverable.id))
+    return redirect(url_for("unit.deliverable", deliverable_id=deliverable_id))
 
 
 def _photo_action(deliverable: Deliverable, submission: Submission, action: str, written: list[str]):

@@ -1,4 +1,6 @@
 """Command line: init-db applies migrations, seed-demo, create-user."""
+import os
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,7 +12,8 @@ from campaign.models import Campaign, CampaignState, Role, Submission, Submissio
 
 def fresh_app(tmp_path):
     return create_app({"TESTING": True, "SECRET_KEY": "t",
-                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "fresh.sqlite")})
+                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "fresh.sqlite"),
+                       "UPLOAD_DIR": str(tmp_path / "uploads"), "MAIL_OUTBOX_DIR": str(tmp_path / "outbox")})
 
 
 def test_init_db_applies_migrations_that_match_the_models(tmp_path):
@@ -22,6 +25,20 @@ def test_init_db_applies_migrations_that_match_the_models(tmp_path):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
         db.engine.dispose()
+
+
+def _xinxiang_reports_have_photos(xinxiang):
+    """Each submitted Xinxiang report carries two demo photos with captions, files on disk."""
+    from campaign.services.photos import photo_path, photos_with_captions
+
+    submitted = db.session.scalars(sa.select(Submission).filter_by(
+        deliverable_id=xinxiang.deliverables[0].id, state=SubmissionState.submitted)).all()
+    assert submitted
+    for submission in submitted:
+        photos = photos_with_captions(submission.data, "photos")
+        assert [caption for _, caption in photos] == ["集中学习《纲要》现场", "专题辅导讲座"]
+        assert all(os.path.isfile(photo_path(photo)) for photo, _ in photos)
+        assert submission.revisions[-1].data["photos"] == submission.data["photos"]
 
 
 def test_seed_demo_creates_both_campaigns_with_real_units(tmp_path):
@@ -46,6 +63,7 @@ def test_seed_demo_creates_both_campaigns_with_real_units(tmp_path):
         first = db.session.scalar(sa.select(Submission).filter_by(unit_id=beijing.id,
                                                                    deliverable_id=samr.deliverables[0].id))
         assert first.state is SubmissionState.not_started
+        _xinxiang_reports_have_photos(xinxiang)
         db.engine.dispose()
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "已有账号" in again.output
@@ -94,3 +112,4 @@ def test_migrations_apply_on_the_test_database_server(database_url, tmp_path):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
         admin.dispose()
+

@@ -8,6 +8,7 @@ from PIL import Image
 
 from campaign.extensions import db
 from campaign.models import Photo, Role, Submission, SubmissionState
+from campaign.services.images import PhotoRejected, decode_image, display_name, read_limited, size_label
 from campaign.services.photos import photo_file, photo_path, photos_with_captions
 from tests.conftest import login
 from tests.photo_helpers import jpeg_bytes, png_bomb, png_bytes
@@ -352,6 +353,31 @@ def test_rollups_get_the_photos_of_a_field_in_order_with_captions(client, xinxia
     found = photos_with_captions(data, "photos")
     assert [(p.original_name, caption) for p, caption in found] == [("b.png", "第二张"), ("a.jpg", "第一张")]
     assert photos_with_captions({}, "photos") == []
+
+
+# --- the image checks on their own ------------------------------------------------------------
+
+def test_image_checks_without_http():
+    image, content_type = decode_image(jpeg_bytes((40, 20), orientation=8), "a.jpg", max_pixels=10_000)
+    assert content_type == "image/jpeg" and image.size == (20, 40)
+    with pytest.raises(PhotoRejected, match="像素过多"):
+        decode_image(png_bomb(), "b.png", max_pixels=50_000_000)
+    with pytest.raises(PhotoRejected, match="不是 JPG 或 PNG"):
+        decode_image(b"GIF89a" + b"\x00" * 40, "c.jpg", max_pixels=10_000)
+    with pytest.raises(PhotoRejected, match="超过 1 KB"):
+        read_limited(io.BytesIO(b"x" * 1025), 1024, "d.jpg")
+    assert read_limited(io.BytesIO(b"x" * 1024), 1024, "d.jpg") == b"x" * 1024
+
+
+@pytest.mark.parametrize("size,label", [(10 * 1024 * 1024, "10 MB"), (1536 * 1024, "1.5 MB"), (2000, "1 KB")])
+def test_size_label(size, label):
+    assert size_label(size) == label
+
+
+@pytest.mark.parametrize("name,shown", [("C:\\Users\\王\\照片.jpg", "照片.jpg"), ("../../x.png", "x.png"),
+                                        ("a\u202eb.jpg", "ab.jpg"), ("", "照片"), ("/", "照片")])
+def test_display_name_keeps_only_the_file_name(name, shown):
+    assert display_name(name) == shown
 
 
 def test_uploaded_photos_reach_the_coordinators_compilation_and_zip(client, xinxiang):

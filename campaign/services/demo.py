@@ -1,6 +1,7 @@
 """Demo data: both seed notices as live campaigns with their real recipients and a mix of states."""
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -131,6 +132,8 @@ class DemoSeeder:
         if state == "draft":
             save_draft(submission, data, base_version=None, user=reporter, now=when)
             return
+        if "photos" in data:
+            data = {**data, "photos": _demo_photos(submission, reporter)}
         submit(submission, data, base_version=None, user=reporter, now=when)
         if state == "returned":
             return_(submission, reason="“组织开展学习情况”过于简略，请补充集中学习的时间、范围和参加人数。",
@@ -179,6 +182,31 @@ def _study_data(unit: Unit) -> dict:
              "text": "要把《纲要》要求落实到工程建设管理的每个环节。"},
         ],
     }
+
+
+PHOTO_CAPTIONS = ["集中学习《纲要》现场", "专题辅导讲座"]
+
+
+def _demo_photos(submission, reporter: User) -> list[dict]:
+    """Two drawn pictures uploaded the way a unit uploads them; returns the form's photo entries."""
+    from PIL import Image, ImageDraw
+    from werkzeug.datastructures import FileStorage
+
+    from .photos import add_photos
+
+    uploads = []
+    for index, caption in enumerate(PHOTO_CAPTIONS):
+        image = Image.new("RGB", (800, 600), (214 - 40 * index, 228, 240))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((120, 380, 680, 560), fill=(150, 40, 40))  # the rostrum
+        for seat in range(8):
+            draw.ellipse((70 + 85 * seat, 200, 130 + 85 * seat, 260), fill=(60, 60, 70))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=80)
+        out.seek(0)
+        uploads.append(FileStorage(out, filename=f"{caption}.jpg", content_type="image/jpeg"))
+    result = add_photos(submission, "photos", uploads, user=reporter)
+    return [{"id": str(p.id), "caption": c} for p, c in zip(result.photos, PHOTO_CAPTIONS)]
 
 
 def seed_demo(password: str | None = None, now: datetime | None = None) -> DemoSeeder:

@@ -10,32 +10,24 @@ photos of a field with their captions through `photos_with_captions(data, field_
 """
 from __future__ import annotations
 
-import io
 import os
 import secrets
 import tempfile
-import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..extensions import db
 from ..models import Photo, Submission, User, record, utcnow
 from . import WorkflowError
 from .deadlines import accepts, closed_message
+from .images import PhotoRejected, decode_image, display_name, encode, make_thumbnail, read_limited
 from .submissions import REFUSALS, TRANSITIONS
 
-THUMBNAIL_SIZE = (320, 320)
-# Pillow reports phone pictures carrying several images (MPO) as their own format; they are JPEGs.
-FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}
-
-
-class PhotoRejected(ValueError):
-    """The upload is not a photo the system accepts; the message says what to do."""
+__all__ = ["PhotoRejected", "UploadResult", "add_photos", "photo_file", "photo_path", "photos_of",
+           "photos_with_captions", "remove_photo", "store_photo", "viewable_photo"]
 
 
 @dataclass
@@ -71,84 +63,6 @@ def photos_with_captions(data: dict, field_key: str) -> list[tuple[Photo, str]]:
     return [(found[int(e["id"])], str(e.get("caption") or "")) for e in entries if int(e["id"]) in found]
 
 
-def display_name(filename: str | None) -> str:
-    """The file's own name without any folder part or control characters, for messages only."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return name[:200] or "照片"
-
-
-def size_label(size: int) -> str:
-    """A byte count as people write it: 10 MB, 1.5 MB, 200 KB."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    return f"{max(1, size // 1024)} KB"
-
-
-def _read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
-    raw = stream.read(limit + 1)
-    if len(raw) > limit:
-        raise PhotoRejected(f"“{name}”超过 {size_label(limit)}，请压缩或缩小后重新上传。")
-    if not raw:
-        raise PhotoRejected(f"“{name}”是空文件，请重新选择照片。")
-    return raw
-
-
-def decode_image(raw: bytes, name: str, *, max_pixels: int) -> tuple[Image.Image, str]:
-    """The decoded image with its orientation applied and its content type; PhotoRejected if it
-    is not a JPEG or PNG within the pixel limit."""
-    not_a_photo = f"“{name}”不是 JPG 或 PNG 格式的照片（按文件内容判断），请选择照片文件后重新上传。"
-    too_large = f"“{name}”像素过多，请将图片缩小到 {max_pixels // 1_000_000} 百万像素以内后重新上传。"
-    with warnings.catch_warnings():
-        # Pillow only warns between its limit and twice its limit; refuse those too.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(raw), formats=("JPEG", "PNG"))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected(too_large) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise PhotoRejected(not_a_photo) from None
-        if image.format not in FORMATS:
-            raise PhotoRejected(not_a_photo)
-        if image.width * image.height > max_pixels:
-            raise PhotoRejected(too_large)
-        try:
-            image.load()
-            return ImageOps.exif_transpose(image), FORMATS[image.format]
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected(too_large) from None
-        except (OSError, SyntaxError, ValueError, EOFError):
-            raise PhotoRejected(f"“{name}”已损坏或不完整，无法读取，请重新导出后上传。") from None
-
-
-def encode(image: Image.Image, content_type: str) -> bytes:
-    """The image as stored: JPEG or PNG, without EXIF."""
-    out = io.BytesIO()
-    if content_type == "image/png":
-        image.save(out, "PNG")
-    else:
-        if image.mode not in ("RGB", "L", "CMYK"):
-            image = image.convert("RGB")
-        image.save(out, "JPEG", quality=90, icc_profile=image.info.get("icc_profile"))
-    return out.getvalue()
-
-
-def make_thumbnail(image: Image.Image) -> bytes:
-    """A small JPEG of the image; transparency shows as white."""
-    thumb = image.copy()
-    thumb.thumbnail(THUMBNAIL_SIZE)
-    if thumb.mode in ("RGBA", "LA", "P", "PA"):
-        thumb = thumb.convert("RGBA")
-        background = Image.new("RGB", thumb.size, "white")
-        background.paste(thumb, mask=thumb.getchannel("A"))
-        thumb = background
-    elif thumb.mode != "RGB":
-        thumb = thumb.convert("RGB")
-    out = io.BytesIO()
-    thumb.save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
 def _write_file(path: str, content: bytes) -> None:
     """Write atomically, so a reader never sees half a photo."""
     fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".upload-")
@@ -167,7 +81,7 @@ def store_photo(submission: Submission, field_key: str, stream: BinaryIO, filena
     """Check one upload and store it with its thumbnail; returns the photo and the files written."""
     config = current_app.config
     name = display_name(filename)
-    raw = _read_limited(stream, config["MAX_PHOTO_BYTES"], name)
+    raw = read_limited(stream, config["MAX_PHOTO_BYTES"], name)
     image, content_type = decode_image(raw, name, max_pixels=config["MAX_PHOTO_PIXELS"])
     os.makedirs(photo_dir(), exist_ok=True)
     photo = Photo(
@@ -226,19 +140,23 @@ def add_photos(submission: Submission, field_key: str, files, *, user: User) -> 
         result.errors.append("请先选择要上传的照片（jpg 或 png），再点击“上传照片”。")
         return result
     limit = spec.get("max_photos") or 20
-    for upload in files:
-        name = display_name(upload.filename)
-        if len(entries) >= limit:
-            result.errors.append(f"最多可上传 {limit} 张照片，“{name}”未上传。如需更换，请先删除不需要的照片。")
-            continue
-        try:
-            photo, paths = store_photo(submission, field_key, upload.stream, upload.filename, user=user)
-        except PhotoRejected as exc:
-            result.errors.append(str(exc))
-            continue
-        result.photos.append(photo)
-        result.paths.extend(paths)
-        entries.append({"id": str(photo.id), "caption": ""})
+    try:
+        for upload in files:
+            name = display_name(upload.filename)
+            if len(entries) >= limit:
+                result.errors.append(f"最多可上传 {limit} 张照片，“{name}”未上传。如需更换，请先删除不需要的照片。")
+                continue
+            try:
+                photo, paths = store_photo(submission, field_key, upload.stream, upload.filename, user=user)
+            except PhotoRejected as exc:
+                result.errors.append(str(exc))
+                continue
+            result.photos.append(photo)
+            result.paths.extend(paths)
+            entries.append({"id": str(photo.id), "caption": ""})
+    except BaseException:
+        discard_files(result.paths)  # the transaction will be rolled back: leave no files behind
+        raise
     if result.photos:
         submission.data = {**(submission.data or {}), field_key: entries}
         submission.updated_at = utcnow()

@@ -101,9 +101,8 @@ def _handle_post(deliverable: Deliverable, submission: Submission, formdata: Mul
         discard_files(written)
         current = db.session.get(Submission, submission.id)
         form.version.data = str(current.version)
-        if action.startswith("upload:"):
-            exc = WorkflowError(f"{exc} 照片未上传，请合并保存后重新选择照片。")
-        return render_form(deliverable, current, form, status=409, conflict=current, error=str(exc))
+        message = str(exc) + (" 照片未上传，请合并保存后重新选择照片。" if action.startswith("upload:") else "")
+        return render_form(deliverable, current, form, status=409, conflict=current, error=message)
     except WorkflowError as exc:
         db.session.rollback()
         discard_files(written)
@@ -129,8 +128,9 @@ def _photo_action(deliverable: Deliverable, submission: Submission, action: str,
         written.extend(result.paths)
         db.session.commit()
         if result.errors:
-            saved = f"草稿已保存，已上传 {len(result.photos)} 张照片。" if result.photos else "草稿已保存。"
-            return render_form(deliverable, submission, status=400, error=f"{saved}部分照片未能上传，请看照片栏目中的提示。",
+            saved = (f"草稿已保存，已上传 {len(result.photos)} 张照片，另有照片未能上传" if result.photos
+                     else "草稿已保存，但照片未上传")
+            return render_form(deliverable, submission, status=400, error=f"{saved}，请看照片栏目中的提示。",
                                photo_errors={arg: result.errors})
         flash(f"已上传 {len(result.photos)} 张照片，草稿已保存。请为每张照片填写说明。", "success")
     else:

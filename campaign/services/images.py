@@ -1,0 +1,100 @@
+"""Checking an uploaded image by its content, and writing it back without EXIF, with a thumbnail.
+
+Pillow decodes the bytes; the file's name and declared type play no part. Images over the pixel
+limit are refused before they are decoded, since a small file can hold a huge image.
+"""
+from __future__ import annotations
+
+import io
+import unicodedata
+import warnings
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+THUMBNAIL_SIZE = (320, 320)
+# Pillow reports phone pictures carrying several images (MPO) as their own format; they are JPEGs.
+FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}
+
+
+class PhotoRejected(ValueError):
+    """The upload is not a photo the system accepts; the message says what to do."""
+
+
+def display_name(filename: str | None) -> str:
+    """The file's own name without any folder part or control characters, for messages only."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:200] or "照片"
+
+
+def size_label(size: int) -> str:
+    """A byte count as people write it: 10 MB, 1.5 MB, 200 KB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+def read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
+    """The upload's bytes, refused when over the limit or empty."""
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise PhotoRejected(f"“{name}”超过 {size_label(limit)}，请压缩或缩小后重新上传。")
+    if not raw:
+        raise PhotoRejected(f"“{name}”是空文件，请重新选择照片。")
+    return raw
+
+
+def decode_image(raw: bytes, name: str, *, max_pixels: int) -> tuple[Image.Image, str]:
+    """The decoded image with its orientation applied and its content type; PhotoRejected if it
+    is not a JPEG or PNG within the pixel limit."""
+    not_a_photo = f"“{name}”不是 JPG 或 PNG 格式的照片（按文件内容判断），请选择照片文件后重新上传。"
+    too_large = f"“{name}”像素过多，请将图片缩小到 {max_pixels // 1_000_000} 百万像素以内后重新上传。"
+    with warnings.catch_warnings():
+        # Pillow only warns between its limit and twice its limit; refuse those too.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(raw), formats=("JPEG", "PNG"))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected(too_large) from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise PhotoRejected(not_a_photo) from None
+        if image.format not in FORMATS:
+            raise PhotoRejected(not_a_photo)
+        if image.width * image.height > max_pixels:
+            raise PhotoRejected(too_large)
+        try:
+            image.load()
+            return ImageOps.exif_transpose(image), FORMATS[image.format]
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected(too_large) from None
+        except (OSError, SyntaxError, ValueError, EOFError):
+            raise PhotoRejected(f"“{name}”已损坏或不完整，无法读取，请重新导出后上传。") from None
+
+
+def encode(image: Image.Image, content_type: str) -> bytes:
+    """The image as stored: JPEG or PNG, without EXIF."""
+    out = io.BytesIO()
+    if content_type == "image/png":
+        image.save(out, "PNG")
+    else:
+        if image.mode not in ("RGB", "L", "CMYK"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=90, icc_profile=image.info.get("icc_profile"))
+    return out.getvalue()
+
+
+def make_thumbnail(image: Image.Image) -> bytes:
+    """A small JPEG of the image; transparency shows as white."""
+    thumb = image.copy()
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    if thumb.mode in ("RGBA", "LA", "P", "PA"):
+        thumb = thumb.convert("RGBA")
+        background = Image.new("RGB", thumb.size, "white")
+        background.paste(thumb, mask=thumb.getchannel("A"))
+        thumb = background
+    elif thumb.mode != "RGB":
+        thumb = thumb.convert("RGB")
+    out = io.BytesIO()
+    thumb.save(out, "JPEG", quality=80)
+    return out.getvalue()

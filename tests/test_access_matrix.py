@@ -40,6 +40,15 @@ EXPECTED = {
     "unit.withdraw_submission": unit_route(),
     "unit.receipt": unit_route(),
     "coordinator.campaigns": {**STAFF_ONLY},
+    "campaigns.new": {**STAFF_ONLY},
+    "campaigns.create_from_preset": {**STAFF_ONLY},
+    "campaigns.create_from_definition": {**STAFF_ONLY},
+    "campaigns.show": campaign_route(),
+    "campaigns.edit": campaign_route(),
+    "campaigns.remove_deliverable": campaign_route(),
+    "campaigns.recipients": campaign_route(),
+    "campaigns.publish": campaign_route(),
+    "campaigns.close": campaign_route(),
 }
 
 

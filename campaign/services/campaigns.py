@@ -18,6 +18,7 @@ from ..forms.presets import Preset
 from ..models import (Campaign, CampaignState, Deliverable, LatePolicy, Submission, SubmissionState, Unit, User,
                       record, utcnow)
 from . import WorkflowError
+from .unit_tree import unit_parents
 
 C = CampaignState
 
@@ -226,7 +227,7 @@ def expand_subtrees(parents: Iterable[tuple[int, int | None]], roots: Iterable[i
 
 def selected_units(unit_ids: Iterable[int], subtree_ids: Iterable[int]) -> list[Unit]:
     """The units chosen one by one plus every unit below the chosen subtree roots."""
-    pairs = db.session.execute(sa.select(Unit.id, Unit.parent_id)).all()
+    pairs = unit_parents()
     known = {unit_id for unit_id, _ in pairs}
     wanted = set(unit_ids) | set(subtree_ids)
     if wanted - known:

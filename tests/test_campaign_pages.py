@@ -212,3 +212,11 @@ def test_remove_a_deliverable_from_the_edit_page(client, drafted):
     client.post(url, data={"confirm": "y"})
     db.session.expire_all()
     assert [d.key for d in drafted.deliverables] == ["annex1"]
+
+
+def test_a_fixed_number_of_essays_shows_that_many_blank_rows(client, make_unit, make_user, make_campaign):
+    unit = make_unit("卫辉市水利局")
+    campaign = make_campaign("xinxiang_water_2023", units=[unit])
+    login(client, make_user(Role.reporter, unit=unit))
+    html = client.get(f"/unit/deliverables/{campaign.deliverables[0].id}").get_data(as_text=True)
+    assert 'id="essays-0-title"' in html and 'id="essays-1-post"' in html and 'id="essays-2-title"' not in html

@@ -89,4 +89,16 @@ def test_coordinator_publishes_the_xinxiang_notice_to_a_subtree(page, live_serve
     todo = page.locator("table.list")
     assert TITLE in todo.inner_text()
     page.get_by_role("link", name="《质量强国建设纲要》学习活动情况").click()
-    assert page.get_by_label("学习活动情况汇报", exact=True).is_editable()
+    page.get_by_label("学习活动情况汇报", exact=True).fill("局党组召开专题会议传达学习《纲要》，组织干部职工集中学习两次。")
+    for i, (title, author) in enumerate([("以质量强国建设引领水利高质量发展", "王建国"), ("学习《纲要》的几点体会", "李丽华")]):
+        page.locator(f"#essays-{i}-title").fill(title)  # exactly two essays: both rows are there from the start
+        page.locator(f"#essays-{i}-author").fill(author)
+        page.locator(f"#essays-{i}-post").fill("卫辉市水利局工程股股长")
+        page.locator(f"#essays-{i}-text").fill("质量是水利工程的生命线。")
+    assert page.locator("#essays-2-title").count() == 0
+    page.get_by_role("button", name="报送").click()
+    page.wait_for_url("**/receipt")
+    db.session.expire_all()
+    submission = db.session.scalar(sa.select(Submission).filter_by(unit_id=xinxiang["counties"][0].id))
+    assert [e["author"] for e in submission.data["essays"]] == ["王建国", "李丽华"]
+    assert submission.receipt_no == page.locator(".receipt-no").inner_text()

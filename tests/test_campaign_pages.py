@@ -220,3 +220,39 @@ def test_a_fixed_number_of_essays_shows_that_many_blank_rows(client, make_unit, 
     login(client, make_user(Role.reporter, unit=unit))
     html = client.get(f"/unit/deliverables/{campaign.deliverables[0].id}").get_data(as_text=True)
     assert 'id="essays-0-title"' in html and 'id="essays-1-post"' in html and 'id="essays-2-title"' not in html
+
+
+@pytest.fixture
+def csrf_client(make_app, app, coordinator):
+    """A client of an app with CSRF on, logged in as the coordinator."""
+    from tests.test_hostile import login_with_token
+
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    login_with_token(client, coordinator)
+    return client
+
+
+def test_an_expired_definition_page_keeps_the_text(csrf_client):
+    response = csrf_client.post("/coordinator/campaigns/new/definition", data={
+        "title": "关于报送学习情况的通知", "definition": "title: 表\nfields: [{key: a, label: 甲}]\n",
+        "csrf_token": "expired"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "页面已过期（安全校验失败），您填写的内容已保留" in html
+    assert "fields: [{key: a, label: 甲}]" in html and 'value="关于报送学习情况的通知"' in html
+    assert only_campaign() is None
+
+
+def test_an_expired_edit_page_keeps_the_input(csrf_client, coordinator, make_campaign, make_unit):
+    campaign = make_campaign(units=[make_unit()], coordinator=coordinator)
+    response = csrf_client.post(f"/coordinator/campaigns/{campaign.id}/edit",
+                                data=edit_data(campaign, contact_name="新联系人", csrf_token="expired"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "您填写的内容已保留" in html and 'value="新联系人"' in html
+    db.session.expire_all()
+    assert campaign.contact_name != "新联系人"
+
+
+def test_an_expired_page_of_another_campaign_is_still_not_found(csrf_client, make_campaign, make_unit):
+    others = make_campaign(units=[make_unit()])
+    response = csrf_client.post(f"/coordinator/campaigns/{others.id}/edit", data={"csrf_token": "expired"})
+    assert response.status_code == 404

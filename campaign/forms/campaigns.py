@@ -90,10 +90,9 @@ class DefinitionForm(BaseForm):
                                                           message="表单定义过长，请删减后再试。")])
     upload = FileField("或上传定义文件（.yaml、.yml 或 .txt，UTF-8 或 GBK 编码）")
 
-    definitions: list = []
-
     def validate(self, extra_validators=None) -> bool:
         """Read an uploaded file into the text box first, so the text is shown again if refused."""
+        self.definitions = []
         upload_error = self._take_upload()
         ok = super().validate(extra_validators)
         if upload_error:

@@ -5,8 +5,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from ..access import managed_campaign_or_404, role_required
 from ..extensions import db
@@ -19,6 +21,41 @@ from ..services.unit_tree import unit_parents, unit_tree
 
 bp = Blueprint("campaigns", __name__, url_prefix="/coordinator/campaigns")
 staff_only = role_required(Role.coordinator, Role.admin)
+
+
+EXPIRED = "页面已过期（安全校验失败），您填写的内容已保留，请核对后再次提交。"
+
+
+@bp.errorhandler(CSRFError)
+def page_expired(exc):
+    """An expired page: show the coordinator's form again with what was posted, so nothing typed is lost."""
+    try:
+        return _resume(request.endpoint)
+    except HTTPException as refused:  # not this user's form: the access refusal comes first
+        return current_app.handle_http_exception(refused)
+
+
+def _resume(endpoint: str):
+    if not current_user.is_authenticated or endpoint not in RESUMABLE:
+        return render_template("errors/error.html", code=400, title="页面已过期",
+                               message="安全校验失败：页面打开时间过长或已在别处退出。请返回上一页，刷新后重试。"), 400
+    if current_user.role not in (Role.coordinator, Role.admin):
+        abort(403)
+    if endpoint == "campaigns.create_from_definition":
+        form = DefinitionForm(meta={"csrf": False})
+        form.validate()
+        return render_template("campaigns/definition.html", form=form, example=_example_definition(),
+                               error=EXPIRED), 400
+    campaign = managed_campaign_or_404(request.view_args["campaign_id"])
+    if endpoint == "campaigns.edit":
+        form = CampaignForm(meta={"csrf": False})
+        form.validate()
+        return _render_edit(campaign, form, 400, error=EXPIRED)
+    chosen = set(_ids("unit") or ()) | service.expand_subtrees(unit_parents(), _ids("subtree") or ())
+    return _render_recipients(campaign, chosen, 400, error=EXPIRED)
+
+
+RESUMABLE = {"campaigns.create_from_definition", "campaigns.edit", "campaigns.recipients"}
 
 
 def _presets():
@@ -68,7 +105,8 @@ def create_from_definition():
     if request.method == "GET":
         return render_template("campaigns/definition.html", form=form, example=example)
     if not form.validate_on_submit():
-        return render_template("campaigns/definition.html", form=form, example=example), 400
+        return render_template("campaigns/definition.html", form=form, example=example,
+                               error="创建未成功：请按标红的提示修改。您填写的内容都已保留。"), 400
     try:
         campaign = service.create_from_definition(
             form.definitions, user=current_user, title=form.title.data, doc_number=form.doc_number.data or "",
@@ -77,7 +115,8 @@ def create_from_definition():
     except WorkflowError as exc:
         db.session.rollback()
         form.definition.errors = [str(exc)]
-        return render_template("campaigns/definition.html", form=form, example=example), 400
+        return render_template("campaigns/definition.html", form=form, example=example,
+                               error="创建未成功：请按标红的提示修改。您填写的内容都已保留。"), 400
     flash("已按表单定义创建草稿。请补充发文单位和联系人，选择报送单位后发布。", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 

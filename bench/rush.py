@@ -161,7 +161,7 @@ def gunicorn(app_spec: str, env: dict, workers: int, workdir: str, name: str):
             try:
                 requests.get(base + "/auth/login" if name == "app" else base + "/ping", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy importing the app
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn ({name}) did not start; see {log.name}") from None
                 time.sleep(0.2)

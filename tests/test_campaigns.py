@@ -333,6 +333,12 @@ def test_editing_moves_deadlines_in_the_campaign_zone(coordinator, tree):
     assert annex1.cutoff is None  # only the 补报截止 policy keeps a second cut-off
 
 
+def test_a_campaign_keeps_a_title(coordinator, tree):
+    campaign = draft(coordinator, [tree["weihui"]])
+    with pytest.raises(WorkflowError, match="请填写通知标题"):
+        update_campaign(campaign, user=coordinator, details={"title": "  "}, deliverables={})
+
+
 @pytest.mark.parametrize("cutoff, message", [(None, "请填写补报截止时间"), (datetime(2030, 4, 1), "应晚于填报截止时间")])
 def test_a_second_cut_off_must_follow_the_deadline(coordinator, tree, cutoff, message):
     campaign = draft(coordinator, [tree["weihui"]])

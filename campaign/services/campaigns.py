@@ -166,7 +166,7 @@ def update_campaign(campaign: Campaign, *, user: User, details: dict,
     Returns the names of what changed (for the audit log and the confirmation message).
     """
     _check("edit", campaign)
-    if not (details.get("title") or campaign.title or "").strip():
+    if "title" in details and not (details["title"] or "").strip():
         raise WorkflowError("请填写通知标题。")
     changed = []
     for name in CAMPAIGN_DETAILS:

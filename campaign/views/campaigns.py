@@ -23,6 +23,8 @@ bp = Blueprint("campaigns", __name__, url_prefix="/coordinator/campaigns")
 staff_only = role_required(Role.coordinator, Role.admin)
 
 
+# Posts whose form is shown again, as typed, when the page's CSRF token has expired.
+RESUMABLE = {"campaigns.create_from_definition", "campaigns.edit", "campaigns.recipients"}
 EXPIRED = "页面已过期（安全校验失败），您填写的内容已保留，请核对后再次提交。"
 
 
@@ -53,9 +55,6 @@ def _resume(endpoint: str):
         return _render_edit(campaign, form, 400, error=EXPIRED)
     chosen = set(_ids("unit") or ()) | service.expand_subtrees(unit_parents(), _ids("subtree") or ())
     return _render_recipients(campaign, chosen, 400, error=EXPIRED)
-
-
-RESUMABLE = {"campaigns.create_from_definition", "campaigns.edit", "campaigns.recipients"}
 
 
 def _presets():

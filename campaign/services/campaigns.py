@@ -1,11 +1,11 @@
-"""Campaigns: create from a preset or a definition, edit, choose recipients, publish, close.
+"""Campaigns: create from a preset or a definition, edit, publish, close.
 
-A campaign goes draft → published → closed. What each action may start from is in TRANSITIONS;
-the checks that depend on what units have already filed are in the functions themselves.
+A campaign goes draft → published → closed. What each action may start from is in TRANSITIONS
+(campaign_states.py); the checks that depend on what units have already filed are in the functions
+themselves. Recipients are chosen in recipients.py.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,39 +15,16 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..forms.deliverables import DeliverableDefinition
 from ..forms.presets import Preset
-from ..models import (Campaign, CampaignState, Deliverable, LatePolicy, Submission, SubmissionState, Unit, User,
-                      record, utcnow)
+from ..models import Campaign, CampaignState, Deliverable, LatePolicy, Submission, SubmissionState, User, record, utcnow
 from . import WorkflowError
-from .unit_tree import unit_parents
+from .campaign_states import REFUSALS, TRANSITIONS, allowed, check
+from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees, selected_units,
+                         set_recipients, started_units)
 
-C = CampaignState
-
-# Which campaign states each action may start from; everything else is refused.
-TRANSITIONS: dict[str, set[CampaignState]] = {
-    "edit": {C.draft, C.published},
-    "recipients": {C.draft, C.published},
-    "remove_deliverable": {C.draft, C.published},
-    "publish": {C.draft},
-    "close": {C.published},
-}
-
-REFUSALS = {
-    "edit": "通知已结束，不能再修改。",
-    "recipients": "通知已结束，不能再调整报送单位。",
-    "remove_deliverable": "通知已结束，不能再删除报送事项。",
-    "publish": "只有草稿状态的通知可以发布。",
-    "close": "只有已发布的通知可以结束。",
-}
-
-
-def allowed(action: str, campaign: Campaign) -> bool:
-    """True if the campaign's state lets the action start (other checks may still refuse it)."""
-    return campaign.state in TRANSITIONS[action]
-
-
-def _check(action: str, campaign: Campaign) -> None:
-    if not allowed(action, campaign):
-        raise WorkflowError(REFUSALS[action])
+__all__ = [  # the recipient and state helpers are used through this module too
+    "REFUSALS", "TRANSITIONS", "allowed", "RecipientChange", "choose_recipients", "ensure_submissions",
+    "expand_subtrees", "selected_units", "set_recipients", "started_units",
+]
 
 
 def current_year(zone: str, now: datetime | None = None) -> int:
@@ -165,7 +142,7 @@ def update_campaign(campaign: Campaign, *, user: User, details: dict,
 
     Returns the names of what changed (for the audit log and the confirmation message).
     """
-    _check("edit", campaign)
+    check("edit", campaign)
     if "title" in details and not (details["title"] or "").strip():
         raise WorkflowError("请填写通知标题。")
     changed = []
@@ -198,7 +175,7 @@ def update_campaign(campaign: Campaign, *, user: User, details: dict,
 def remove_deliverable(deliverable: Deliverable, *, user: User) -> None:
     """Remove a deliverable; refused once any unit has started on it, and for the last one."""
     campaign = deliverable.campaign
-    _check("remove_deliverable", campaign)
+    check("remove_deliverable", campaign)
     if len(campaign.deliverables) <= 1:
         raise WorkflowError("通知至少需要一个报送事项，不能删除最后一个。")
     started = db.session.scalar(sa.select(sa.func.count()).where(
@@ -208,107 +185,6 @@ def remove_deliverable(deliverable: Deliverable, *, user: User) -> None:
     campaign.deliverables.remove(deliverable)
     record("deliverable_removed", user=user, campaign_id=campaign.id, key=deliverable.key, title=deliverable.title)
     db.session.flush()
-
-
-def expand_subtrees(parents: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
-    """Every unit below the given roots (not the roots themselves), from (id, parent_id) pairs."""
-    children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in parents:
-        children.setdefault(parent_id, []).append(unit_id)
-    found: set[int] = set()
-    stack = list(roots)
-    while stack:
-        for child in children.get(stack.pop(), ()):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
-
-
-def selected_units(unit_ids: Iterable[int], subtree_ids: Iterable[int]) -> list[Unit]:
-    """The units chosen one by one plus every unit below the chosen subtree roots."""
-    pairs = unit_parents()
-    known = {unit_id for unit_id, _ in pairs}
-    wanted = set(unit_ids) | set(subtree_ids)
-    if wanted - known:
-        raise WorkflowError("所选单位中有已不存在的单位，请刷新页面后重新选择。")
-    ids = set(unit_ids) | expand_subtrees(pairs, subtree_ids)
-    if not ids:
-        return []
-    return list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)).order_by(Unit.sort_order, Unit.id)))
-
-
-def started_units(campaign: Campaign) -> set[int]:
-    """Units that have saved or filed anything for the campaign (they can no longer be removed)."""
-    return set(db.session.scalars(
-        sa.select(Submission.unit_id).join(Deliverable).where(
-            Deliverable.campaign_id == campaign.id, Submission.state != SubmissionState.not_started)
-    ))
-
-
-@dataclass(frozen=True)
-class RecipientChange:
-    added: list[Unit]
-    removed: list[Unit]
-
-
-def choose_recipients(campaign: Campaign, *, user: User, unit_ids: Iterable[int] = (),
-                      subtree_ids: Iterable[int] = ()) -> RecipientChange:
-    """Set the recipients to the chosen units and whole subtrees (see `set_recipients`)."""
-    change = set_recipients(campaign, selected_units(unit_ids, subtree_ids))
-    if change.added or change.removed:
-        record("recipients_changed", user=user, campaign_id=campaign.id,
-               added=[u.id for u in change.added], removed=[u.id for u in change.removed])
-    return change
-
-
-def set_recipients(campaign: Campaign, units: list[Unit]) -> RecipientChange:
-    """Replace the campaign's recipients (in unit order).
-
-    After publishing, new recipients get their submissions at once, and a unit can be removed
-    only while it has not saved or filed anything.
-    """
-    _check("recipients", campaign)
-    before = {u.id: u for u in campaign.recipients}
-    after = {u.id: u for u in units}
-    removed = [u for i, u in before.items() if i not in after]
-    added = [u for i, u in after.items() if i not in before]
-    if campaign.state is CampaignState.published:
-        if removed and not after:
-            raise WorkflowError("已发布的通知至少需要一个报送单位。")
-        blocked = [u for u in removed if u.id in started_units(campaign)]
-        if blocked:
-            names = "、".join(u.name for u in blocked[:10]) + (" 等" if len(blocked) > 10 else "")
-            raise WorkflowError(f"{names}已填写或报送材料，不能从报送单位中移除。")
-        if removed:
-            db.session.execute(sa.delete(Submission).where(
-                Submission.unit_id.in_([u.id for u in removed]),
-                Submission.deliverable_id.in_([d.id for d in campaign.deliverables]),
-                Submission.state == SubmissionState.not_started,
-            ).execution_options(synchronize_session=False))
-    campaign.recipients = sorted(after.values(), key=lambda u: (u.sort_order, u.id))
-    db.session.flush()
-    if campaign.state is CampaignState.published and added:
-        ensure_submissions(campaign)
-    return RecipientChange(added=sorted(added, key=lambda u: (u.sort_order, u.id)),
-                           removed=sorted(removed, key=lambda u: (u.sort_order, u.id)))
-
-
-def ensure_submissions(campaign: Campaign) -> int:
-    """Create a 未填报 submission for every recipient and deliverable that has none; return how many."""
-    created = 0
-    for deliverable in campaign.deliverables:
-        existing = set(db.session.scalars(
-            sa.select(Submission.unit_id).where(Submission.deliverable_id == deliverable.id)
-        ))
-        for unit in campaign.recipients:
-            if unit.id not in existing:
-                db.session.add(Submission(deliverable=deliverable, unit=unit, state=SubmissionState.not_started,
-                                          data={}))
-                created += 1
-    db.session.flush()
-    return created
-
 
 class PastDeadline(WorkflowError):
     """Publishing would open deliverables whose deadline has already passed; needs confirmation."""
@@ -332,7 +208,7 @@ def publish(campaign: Campaign, *, user: User, now: datetime | None = None,
     A deadline already past is refused (PastDeadline) unless the coordinator confirmed it.
     """
     now = now or utcnow()
-    _check("publish", campaign)
+    check("publish", campaign)
     if not campaign.deliverables:
         raise WorkflowError("通知还没有报送事项，不能发布。")
     if not campaign.recipients:
@@ -351,7 +227,7 @@ def publish(campaign: Campaign, *, user: User, now: datetime | None = None,
 
 def close(campaign: Campaign, *, user: User, now: datetime | None = None) -> Campaign:
     """Stop accepting submissions for every deliverable of the campaign."""
-    _check("close", campaign)
+    check("close", campaign)
     campaign.state = CampaignState.closed
     campaign.closed_at = now or utcnow()
     record("campaign_closed", user=user, campaign_id=campaign.id)

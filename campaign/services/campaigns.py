@@ -17,14 +17,9 @@ from ..forms.deliverables import DeliverableDefinition
 from ..forms.presets import Preset
 from ..models import Campaign, CampaignState, Deliverable, LatePolicy, Submission, SubmissionState, User, record, utcnow
 from . import WorkflowError
-from .campaign_states import REFUSALS, TRANSITIONS, allowed, check
-from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees, selected_units,
-                         set_recipients, started_units)
-
-__all__ = [  # the recipient and state helpers are used through this module too
-    "REFUSALS", "TRANSITIONS", "allowed", "RecipientChange", "choose_recipients", "ensure_submissions",
-    "expand_subtrees", "selected_units", "set_recipients", "started_units",
-]
+from .campaign_states import REFUSALS, TRANSITIONS, allowed, check  # noqa: F401 - also used through this module
+from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees,  # noqa: F401
+                         selected_units, set_recipients, started_units)
 
 
 def current_year(zone: str, now: datetime | None = None) -> int:

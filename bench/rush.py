@@ -159,9 +159,9 @@ def gunicorn(app_spec: str, env: dict, workers: int, workdir: str, name: str):
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn ({name}) exited; see {log.name}")
             try:
-                requests.get(base + "/auth/login" if name == "app" else base + "/ping", timeout=2)
+                requests.get(base + "/auth/login" if name == "app" else base + "/ping", timeout=30)
                 break
-            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy importing the app
+            except (requests.ConnectionError, requests.Timeout):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn ({name}) did not start; see {log.name}") from None
                 time.sleep(0.2)

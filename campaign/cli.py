@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
-from .models import Role, Unit, User
+from .models import Role, Unit, User, record
 from .services import WorkflowError
 
 
@@ -67,4 +67,113 @@ def create_user_command(username, role, name, email, unit_name, password) -> Non
     click.echo(f"已创建账号 {username}。")
 
 
-commands = [init_db, seed_demo_command, create_user_command]
+@click.command("rollup")
+@click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
+@click.option("--deliverable", "key", required=True, help="Deliverable key, e.g. annex1, annex2, study_report.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "docx", "zip"]), required=True)
+@click.option("--essays", is_flag=True, help="With docx: the compilation of essays (体会汇编) instead.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def rollup_command(campaign_id: int, key: str, fmt: str, essays: bool, output: str) -> None:
+    """Write a campaign-wide rollup (汇总表 or 汇编) built from the database now."""
+    from .models import Campaign, Deliverable
+    from .reports import build, find_kind, kinds
+    from .reports.collect import collect
+
+    campaign = db.session.get(Campaign, campaign_id)
+    deliverable = campaign and db.session.scalar(
+        sa.select(Deliverable).where(Deliverable.campaign_id == campaign.id, Deliverable.key == key))
+    if deliverable is None:
+        click.secho(f"找不到通知 {campaign_id} 的报送事项“{key}”。", err=True, fg="red")
+        raise SystemExit(1)
+    options = kinds(deliverable.form)
+    chosen = find_kind(options, "essays" if essays else fmt)
+    if chosen is None or (essays and fmt != "docx"):
+        offered = "、".join(f"{k.label}（--format {k.extension[1:]}{' --essays' if k.key == 'essays' else ''}）"
+                           for k in options)
+        click.secho(f"“{deliverable.title}”没有这种汇总文件。可用：{offered}", err=True, fg="red")
+        raise SystemExit(1)
+    rollup = collect(campaign, deliverable)
+    with open(output, "wb") as out:
+        cleaner = build(rollup, chosen, out)
+    record("export", campaign_id=campaign.id, deliverable=key, kind=chosen.key, removed_characters=cleaner.units,
+           via="cli")
+    db.session.commit()
+    if cleaner.message:
+        click.secho(cleaner.message, err=True, fg="yellow")
+    click.echo(f"已生成 {output}（{rollup.counts.line}）")
+
+
+
+@click.command("import-units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; change nothing.")
+@click.option("--send-links/--no-send-links", default=True, help="E-mail new accounts a set-password link (default: yes).")
+@with_appcontext
+def import_units_command(path: str, dry_run: bool, send_links: bool) -> None:
+    """Import units, contacts and 填报人 accounts from an .xlsx or .csv unit list (all rows or none)."""
+    from .mail import MailError
+    from .services.accounts import send_password_link
+    from .services.unit_files import UnreadableFile, read_rows
+    from .services.unit_import import apply_import, plan_import
+
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        plan = plan_import(read_rows(path, raw))
+    except UnreadableFile as exc:
+        click.secho(str(exc), err=True, fg="red")
+        raise SystemExit(1) from None
+    if plan.errors:
+        for error in plan.errors:
+            click.secho(str(error), err=True, fg="red")
+        click.secho(f"共 {len(plan.errors)} 处问题，未做任何更改。", err=True, fg="red")
+        raise SystemExit(1)
+    summary = f"新建 {plan.new_units} 个单位，更新 {plan.updated_units} 个单位，新建 {plan.new_accounts} 个填报人账号"
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"检查通过（未导入）：将{summary}。")
+        return
+    accounts = apply_import(plan, user=None)
+    db.session.commit()
+    click.echo(f"导入完成：{summary}。")
+    if not send_links:
+        return
+    failed = 0
+    for account in accounts:
+        try:
+            send_password_link(account)
+        except MailError as exc:
+            failed += 1
+            click.secho(f"{account.username}：邮件未能发送（{exc}）", err=True, fg="red")
+    db.session.commit()
+    click.echo(f"已发送 {len(accounts) - failed} 封设置密码邮件。")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("send-password-link")
+@click.argument("username")
+@with_appcontext
+def send_password_link_command(username: str) -> None:
+    """E-mail a user a new set-password link; earlier links stop working."""
+    from .mail import MailError
+    from .services.accounts import renew_password_link, send_password_link
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.email:
+        click.secho(f"找不到账号“{username}”，或该账号没有登记邮箱。", err=True, fg="red")
+        raise SystemExit(1)
+    renew_password_link(user)
+    db.session.commit()
+    try:
+        send_password_link(user)
+    except MailError as exc:
+        click.secho(f"邮件未能发送：{exc}", err=True, fg="red")
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"已向 {user.email} 发送设置密码的链接。")
+
+
+commands = [init_db, seed_demo_command, create_user_command, rollup_command, import_units_command,
+            send_password_link_command]

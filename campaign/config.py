@@ -18,7 +18,10 @@ ENV_SETTINGS = {
     "MAIL_DEFAULT_SENDER": str,
     "MAIL_OUTBOX_DIR": str,
     "UPLOAD_DIR": str,
+    "MAX_PHOTO_BYTES": int,
+    "MAX_PHOTO_PIXELS": int,
     "SCHEDULER_ENABLED": bool,
+    "PASSWORD_LINK_HOURS": int,
 }
 
 
@@ -31,6 +34,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    # Larger images are refused before they are decoded (a small file can hold a huge image).
+    MAX_PHOTO_PIXELS = 50_000_000
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_SERVER = None
     MAIL_PORT = 25
@@ -38,6 +43,8 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "学习宣贯填报汇总系统 <noreply@localhost>"
     SCHEDULER_ENABLED = False
+    # How long an e-mailed set-password link works.
+    PASSWORD_LINK_HOURS = 72
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
 

@@ -4,20 +4,25 @@ Roles: anonymous, the reporter of the unit, a reporter of another unit, the coor
 campaign, the campaign's coordinator, an admin. Each endpoint lists the statuses each role may get;
 "denied" roles must get exactly 401 (anonymous), 403 (wrong role) or 404 (out of scope).
 """
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Submission
+from campaign.services.photos import store_photo
 from campaign.services.submissions import submit
 from tests.conftest import login
 from tests.helpers import annex1
+from tests.photo_helpers import jpeg_bytes
 
 ROLES = ("anonymous", "own_reporter", "other_reporter", "other_coordinator", "coordinator", "admin")
 OK = {200, 302, 400, 409}  # allowed: shown, done, or refused for its content
 ANON = {"anonymous": {401}}
 STAFF_ONLY = {**ANON, "own_reporter": {403}, "other_reporter": {403}}
 REPORTER_ONLY = {**ANON, "other_coordinator": {403}, "coordinator": {403}, "admin": {403}}
+ADMIN_ONLY = {**STAFF_ONLY, "other_coordinator": {403}, "coordinator": {403}}
 
 
 def unit_route(own=OK):
@@ -27,6 +32,12 @@ def unit_route(own=OK):
 def campaign_route():
     """A route about one campaign: its coordinators and admins only."""
     return {**STAFF_ONLY, "other_coordinator": {404}, "coordinator": OK, "admin": OK}
+
+
+def unit_photo():
+    """A unit's photo: that unit's reporters, the campaign's coordinators and admins see it."""
+    return {**ANON, "own_reporter": {200}, "other_reporter": {404}, "other_coordinator": {404},
+            "coordinator": {200}, "admin": {200}}
 
 
 # endpoint → {role: allowed statuses}; roles not listed get OK.
@@ -49,6 +60,22 @@ EXPECTED = {
     "campaigns.recipients": campaign_route(),
     "campaigns.publish": campaign_route(),
     "campaigns.close": campaign_route(),
+    "review.progress": campaign_route(),
+    "review.submission": campaign_route(),
+    "review.return_submission": campaign_route(),
+    "review.accept_submission": campaign_route(),
+    "review.grant_extension": campaign_route(),
+    "reports.campaign": campaign_route(),
+    "reports.download": campaign_route(),
+    "reports.unit_download": unit_route(),
+    "auth.set_password": {},  # the e-mailed link works without a login; a bad token is refused with 400
+    "admin.units": {**ADMIN_ONLY},
+    "admin.import_template": {**ADMIN_ONLY},
+    "admin.import_units": {**ADMIN_ONLY},
+    "admin.confirm_import": {**ADMIN_ONLY},
+    "admin.send_link": {**ADMIN_ONLY},
+    "photos.show": unit_photo(),
+    "photos.thumbnail": unit_photo(),
 }
 
 
@@ -69,10 +96,12 @@ def world(app, make_unit, make_user, make_campaign):
     submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=own.id))
     data = {k: v for k, v in annex1().items()}
     submit(submission, {"study": data["study"]}, base_version=None, user=users["own_reporter"])
+    photo, _ = store_photo(submission, "photos", io.BytesIO(jpeg_bytes()), "活动.jpg", user=users["own_reporter"])
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
-        "unit_id": own.id, "number": 1, "filename": "css/app.css",
+        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "photo_id": photo.id,
+        "user_id": users["own_reporter"].id, "token": "not-a-valid-link",
     }
     return dict(users=users, values=values)
 

@@ -118,6 +118,11 @@ def _validate(self, extra_validators=None) -> bool:
     for spec in self.form_def["fields"]:
         if spec["type"] == "rows":
             ok &= _check_rows(self, spec)
+        elif spec["type"] == "photos" and spec.get("required"):
+            field = getattr(self, spec["key"])
+            if not any(e.form.id.data for e in field.entries):
+                field.errors.append(f"请上传“{spec['label']}”（至少 1 张照片）。")
+                ok = False
     for limit in self.form_def.get("limits", []):
         total = sum(count_words(getattr(self, key).data or "") for key in limit["fields"])
         if total > limit["max_words"]:

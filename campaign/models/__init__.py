@@ -1,6 +1,7 @@
 """The data model; import from here."""
 from .audit import AuditEntry, record
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
+from .photos import Photo
 from .submissions import STATE_LABELS, Revision, Submission, SubmissionState
 from .types import UTCDateTime, utcnow
 from .units import Contact, Unit
@@ -8,6 +9,6 @@ from .users import Role, User
 
 __all__ = [
     "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
-    "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
+    "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
     "Contact", "Unit", "Role", "User",
 ]

@@ -37,6 +37,7 @@ class Contact(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     phone: Mapped[str] = mapped_column(sa.String(100), default="")
+    mobile: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     position: Mapped[str] = mapped_column(sa.String(100), default="")
 

@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Changed whenever a set-password link is issued or used, which voids every earlier link.
+    password_nonce: Mapped[str | None] = mapped_column(sa.String(32))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

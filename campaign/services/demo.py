@@ -11,7 +11,8 @@ from ..forms.presets import load_preset
 from ..models import Campaign, Contact, Role, Unit, User, utcnow
 from .accounts import create_user
 from .campaigns import create_from_preset, publish, set_recipients
-from .submissions import accept, get_submission, return_, save_draft, submit
+from .review import accept, extend, return_
+from .submissions import get_submission, save_draft, submit
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = ["建国", "丽华", "志强", "海燕", "晓东", "文静", "立新", "秀英", "国庆", "红梅", "卫东", "雪芳", "明辉", "佳怡"]
@@ -91,6 +92,15 @@ class DemoSeeder:
             reporter = db.session.query(User).filter_by(unit_id=unit.id).first()
             when = self.now - timedelta(days=len(plan) - index % 7, hours=index)
             self._apply(annex1, unit, reporter, coordinator, state, _annex1_data(unit), when)
+        # 辽宁 (5) has not started and was given a week more.
+        self._extend(annex1, units[5], coordinator, annex1.deadline + timedelta(days=7),
+                     "省局机构调整，分管领导变动，经联系人同意延期一周报送。")
+        annex2 = campaign.deliverables[1]
+        for index, state in {8: "submitted", 9: "draft", 14: "draft"}.items():
+            unit = units[index]
+            reporter = db.session.query(User).filter_by(unit_id=unit.id).first()
+            self._apply(annex2, unit, reporter, coordinator, state, _annex2_data(unit),
+                        self.now - timedelta(days=2, hours=index))
         return campaign
 
     def _xinxiang(self, coordinator: User, units: list[Unit]) -> Campaign:
@@ -100,13 +110,21 @@ class DemoSeeder:
         deadline = report.deadline
         plan = {0: ("submitted", -30), 1: ("accepted", -50), 2: ("submitted", 20), 3: ("returned", -40),
                 4: ("draft", -10), 5: ("submitted", 30), 7: ("draft", 5), 9: ("submitted", -5),
-                12: ("submitted", -70), 14: ("accepted", -26)}
+                10: ("submitted", 20), 12: ("submitted", -70), 14: ("accepted", -26)}
+        # 延津 (6) and 凤泉区 (10) were given more time; 凤泉区 filed within it, so it is not late.
+        self._extend(report, units[6], coordinator, deadline + timedelta(days=4), "汛期值守任务重，经批准延期报送。")
+        self._extend(report, units[10], coordinator, deadline + timedelta(days=1),
+                     "单位负责人外出学习，经批准延期一天。")
         for index, (state, hours) in plan.items():
             unit = units[index]
             reporter = db.session.query(User).filter_by(unit_id=unit.id).first()
             self._apply(report, unit, reporter, coordinator, state, _study_data(unit),
                         deadline + timedelta(hours=hours))
         return campaign
+
+    def _extend(self, deliverable, unit, coordinator, deadline, reason) -> None:
+        extend(get_submission(deliverable, unit), deadline=deadline, reason=reason, user=coordinator,
+               now=deliverable.deadline - timedelta(days=1))
 
     def _apply(self, deliverable, unit, reporter, coordinator, state, data, when) -> None:
         submission = get_submission(deliverable, unit)
@@ -133,6 +151,18 @@ def _annex1_data(unit: Unit) -> dict:
         "experience": "坚持学用结合，把《纲要》任务分解到处室，建立清单化推进机制。",
         "contact_name": unit.contacts[0].name,
         "contact_phone": unit.contacts[0].phone,
+    }
+
+
+def _annex2_data(unit: Unit) -> dict:
+    s = unit.short_name
+    return {
+        "title": f"{unit.name}学习宣传贯彻《质量强国建设纲要》工作总结",
+        "learning": f"{s}党组第一时间传达学习《纲要》，主要负责同志作出批示，召开专题会议作出部署。",
+        "documents": f"以{s}党委、政府名义印发贯彻落实《纲要》实施方案，明确重点任务和责任分工。",
+        "activities": "结合“质量月”开展系列宣传活动，举办专题培训班3期，培训干部600余人次。",
+        "experience": "坚持上下联动、部门协同，把《纲要》要求融入年度重点工作。",
+        "exemplars": "培育质量提升示范项目5个，评选质量标杆企业12家。",
     }
 
 

@@ -1,4 +1,5 @@
-"""Filing: save a draft, submit, withdraw; and the coordinator's return and accept."""
+"""Filing: save a draft, submit, withdraw. The coordinator's return and accept are in review.py;
+the table of allowed transitions for both is here."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -66,7 +67,9 @@ def find_or_create_submission(deliverable: Deliverable, unit_id: int) -> tuple[S
 def _write(submission: Submission, data: dict, base_version: int | None, user: User, now: datetime) -> None:
     if base_version is not None and base_version != submission.version:
         raise EditConflict(submission)
-    submission.data = data
+    from .photos import keep_known_photos  # photos build on this module's transition table
+
+    submission.data = keep_known_photos(submission, data)
     submission.updated_at = now
     submission.updated_by_id = user.id
 
@@ -115,7 +118,7 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     _write(submission, data, base_version, user, now)
     late = now > effective_deadline(deliverable, submission.unit_id, extension)
     revision = Revision(
-        submission=submission, number=number, data=data, submitted_at=now, submitted_by_id=user.id,
+        submission=submission, number=number, data=submission.data, submitted_at=now, submitted_by_id=user.id,
         is_late=late, receipt_no=receipt_number(submission, number, now),
     )
     db.session.add(revision)
@@ -140,35 +143,6 @@ def withdraw(submission: Submission, *, user: User, now: datetime | None = None)
     submission.updated_at = now
     submission.updated_by_id = user.id
     record("withdrawn", user=user, campaign_id=submission.deliverable.campaign_id,
-           unit_id=submission.unit_id, submission_id=submission.id)
-    _flush(submission)
-    return submission
-
-
-def return_(submission: Submission, *, reason: str, user: User, now: datetime | None = None) -> Submission:
-    """Send a submission back to the unit with a reason it will see on the form."""
-    now = now or utcnow()
-    _check("return", submission)
-    reason = (reason or "").strip()
-    if not reason:
-        raise WorkflowError("请填写退回原因，单位将看到这一原因并据此修改。")
-    submission.state = S.returned
-    submission.returned_at = now
-    submission.return_reason = reason
-    record("returned", user=user, campaign_id=submission.deliverable.campaign_id,
-           unit_id=submission.unit_id, submission_id=submission.id, reason=reason)
-    _flush(submission)
-    return submission
-
-
-def accept(submission: Submission, *, user: User, now: datetime | None = None) -> Submission:
-    """Mark a submission as 已采用; the unit can no longer withdraw it."""
-    now = now or utcnow()
-    _check("accept", submission)
-    submission.state = S.accepted
-    submission.accepted_at = now
-    submission.accepted_by_id = user.id
-    record("accepted", user=user, campaign_id=submission.deliverable.campaign_id,
            unit_id=submission.unit_id, submission_id=submission.id)
     _flush(submission)
     return submission

@@ -5,10 +5,14 @@ from . import campaigns
 
 
 def register(app: Flask) -> None:
-    from . import auth, coordinator, main, unit
+    from . import admin, auth, coordinator, main, photos, reports, review, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(unit.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(photos.bp)
+    app.register_blueprint(admin.bp)

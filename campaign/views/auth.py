@@ -8,10 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
+from ..forms.admin import SetPasswordForm
 from ..forms.auth import LoginForm
 from ..models import record
 from ..services import WorkflowError
-from ..services.accounts import authenticate
+from ..services.accounts import authenticate, set_password_with_token, user_for_token
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -69,3 +70,23 @@ def logout():
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set the password through the e-mailed link; the link then stops working."""
+    try:
+        user = user_for_token(token)
+    except WorkflowError as exc:
+        db.session.rollback()
+        return render_template("auth/set_password.html", form=None, refused=str(exc)), 400
+    form = SetPasswordForm(username=user.username)
+    if form.validate_on_submit():
+        set_password_with_token(token, form.password.data)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash("密码已设置。请用用户名和新密码登录。", "success")
+        return redirect(url_for("auth.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/set_password.html", form=form, user=user, refused=None), status

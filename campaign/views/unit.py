@@ -8,10 +8,12 @@ from werkzeug.datastructures import MultiDict
 from ..access import reporter_deliverable_or_404, role_required
 from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data
-from ..models import Deliverable, Role, Submission, SubmissionState, utcnow
+from ..models import Deliverable, Photo, Role, Submission, SubmissionState, utcnow
 from ..services import WorkflowError
-from ..services.deadlines import accepts, effective_deadline
-from ..services.submissions import TRANSITIONS, EditConflict, find_or_create_submission, get_submission, save_draft, submit, withdraw
+from ..services.deadlines import accepts, effective_deadline, extension_for
+from ..services.photos import add_photos, discard_files, photos_of, remove_photo
+from ..services.submissions import (TRANSITIONS, EditConflict, find_or_create_submission, get_submission, save_draft,
+                                    submit, withdraw)
 from ..services.todo import todo_items
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -38,7 +40,8 @@ def _initial_data(deliverable: Deliverable, submission: Submission) -> dict:
 
 
 def render_form(deliverable: Deliverable, submission: Submission, form=None, *, status: int = 200,
-                conflict: Submission | None = None, error: str | None = None, notice: str | None = None):
+                conflict: Submission | None = None, error: str | None = None, notice: str | None = None,
+                photo_errors: dict[str, list[str]] | None = None):
     """The form page; a refused post passes its own form so every field shows as typed."""
     now = utcnow()
     if form is None:
@@ -49,7 +52,9 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
     return render_template(
         "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
         form=form, editable=editable, conflict=conflict, error=error, notice=notice, now=now,
+        photos=photos_of(submission), photo_errors=photo_errors or {},
         deadline=effective_deadline(deliverable, submission.unit_id),
+        extension=extension_for(deliverable, submission.unit_id),
         can_withdraw=submission.state in TRANSITIONS["withdraw"] and accepts(deliverable, submission.unit_id, now),
     ), status
 
@@ -81,26 +86,63 @@ def _handle_post(deliverable: Deliverable, submission: Submission, formdata: Mul
         return render_form(deliverable, submission, form, status=400, error=message)
     data = form_to_data(form, deliverable.form)
     deliverable_id = deliverable.id  # read before the commit expires it
+    written: list[str] = []
     try:
         if strict:
             receipt_no = submit(submission, data, base_version=_base_version(form), user=current_user).receipt_no
         else:
             save_draft(submission, data, base_version=_base_version(form), user=current_user)
+            if action.startswith(("upload:", "delete_photo:")):
+                # The typed text is saved first, in the same transaction as the photo change.
+                return _photo_action(deliverable, submission, action, written)
         db.session.commit()
     except EditConflict as exc:
         db.session.rollback()
+        discard_files(written)
         current = db.session.get(Submission, submission.id)
         form.version.data = str(current.version)
+        if action.startswith("upload:"):
+            exc = WorkflowError(f"{exc} 照片未上传，请合并保存后重新选择照片。")
         return render_form(deliverable, current, form, status=409, conflict=current, error=str(exc))
     except WorkflowError as exc:
         db.session.rollback()
+        discard_files(written)
         return render_form(deliverable, db.session.get(Submission, submission.id), form, status=400,
                            error=str(exc))
+    except BaseException:
+        db.session.rollback()
+        discard_files(written)
+        raise
     if strict:
         flash(f"报送成功。回执编号 {receipt_no}。", "success")
         return redirect(url_for("unit.receipt", deliverable_id=deliverable_id))
     flash("草稿已保存。", "success")
     return redirect(url_for("unit.deliverable", deliverable_id=deliverable_id))
+
+
+def _photo_action(deliverable: Deliverable, submission: Submission, action: str, written: list[str]):
+    """Upload into a photos field (action upload:<field>) or delete one (delete_photo:<id>)."""
+    kind, _, arg = action.partition(":")
+    anchor = f"field-{arg}"
+    if kind == "upload":
+        result = add_photos(submission, arg, request.files.getlist(f"upload_{arg}"), user=current_user)
+        written.extend(result.paths)
+        db.session.commit()
+        if result.errors:
+            saved = f"草稿已保存，已上传 {len(result.photos)} 张照片。" if result.photos else "草稿已保存。"
+            return render_form(deliverable, submission, status=400, error=f"{saved}部分照片未能上传，请看照片栏目中的提示。",
+                               photo_errors={arg: result.errors})
+        flash(f"已上传 {len(result.photos)} 张照片，草稿已保存。请为每张照片填写说明。", "success")
+    else:
+        if not arg.isdigit():
+            abort(400)
+        photo = db.session.get(Photo, int(arg))
+        anchor = f"field-{photo.field_key}" if photo is not None else anchor
+        removed = remove_photo(submission, int(arg), user=current_user)
+        db.session.commit()
+        discard_files(removed)
+        flash("照片已删除，草稿已保存。", "success")
+    return redirect(url_for("unit.deliverable", deliverable_id=deliverable.id, _anchor=anchor))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/autosave", methods=["POST"])

@@ -83,6 +83,8 @@
     var data = new FormData(form);
     var pairs = [];
     data.forEach(function (value, name) {
+      // Chosen photo files are not text the user typed: they are uploaded, never kept here.
+      if (typeof value !== 'string') { return; }
       if (name !== 'csrf_token' && name !== 'version' && name !== 'action') { pairs.push([name, value]); }
     });
     return pairs;
@@ -121,7 +123,7 @@
     form.querySelectorAll('input[type="checkbox"]').forEach(function (box) { box.checked = false; });
     saved.fields.forEach(function (pair) {
       var el = form.elements.namedItem(pair[0]);
-      if (!el) { return; }
+      if (!el || el.type === 'file') { return; }
       if (el.type === 'checkbox') { el.checked = true; } else { el.value = pair[1]; }
     });
     // Keep the version the text was based on, so a colleague's newer save is detected, not overwritten.
@@ -139,6 +141,7 @@
     if (!url || paused) { return; }
     var body = new FormData(form);
     body.delete('action');
+    form.querySelectorAll('input[type="file"]').forEach(function (el) { body.delete(el.name); });
     say('正在自动保存…');
     fetch(url, { method: 'POST', body: body, credentials: 'same-origin', headers: { 'X-CSRFToken': csrf(), 'Accept': 'application/json' } })
       .then(function (response) {
@@ -171,8 +174,17 @@
   }
 
   form.addEventListener('input', function (event) { if (event.isTrusted) { changed(); } });
-  form.addEventListener('change', function (event) { if (event.isTrusted) { changed(); } });
-  form.addEventListener('submit', function () { if (timer) { clearTimeout(timer); } backup(); });
+  form.addEventListener('change', function (event) {
+    // Choosing photo files starts an upload (photos.js), which saves the draft itself.
+    if (event.isTrusted && event.target.type !== 'file') { changed(); }
+  });
+  form.addEventListener('submit', function (event) {
+    if (timer) { clearTimeout(timer); }
+    // Uploading or deleting a photo saves the draft and reloads the page with the new photo list
+    // and version; a copy kept here would be restored over it as if it were unsaved work.
+    var action = event.submitter ? event.submitter.value || '' : '';
+    if (/^(upload|delete_photo):/.test(action)) { clearBackup(); } else { backup(); }
+  });
   document.querySelectorAll('[data-rows]').forEach(renumber);
   restore();
 }());

@@ -1,0 +1,94 @@
+"""Chart geometry for server-rendered SVG (no script, no inline style): templates draw what this computes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class CumulativeChart:
+    """A step line of how many units had submitted by each moment, against the deadline."""
+
+    width: int
+    height: int
+    left: float
+    right: float
+    top: float
+    bottom: float
+    path: str
+    due_y: float
+    deadline: Marker
+    now: Marker | None
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    total: int
+    due: int
+    by_deadline: int
+
+
+def cumulative_chart(times: list[datetime], *, due: int, start: datetime, deadline: datetime, now: datetime,
+                     zone: str) -> CumulativeChart:
+    """Geometry for `times` (sorted submit instants) from `start` to past the deadline or now."""
+    end = max(deadline, now, times[-1] if times else start)
+    end = end + (end - start) / 20 if end > start else start + timedelta(days=1)
+    span = (end - start).total_seconds()
+    x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
+    top_count = max(due, len(times), 1)
+
+    def x(moment: datetime) -> float:
+        return round(x0 + (x1 - x0) * max(0.0, (moment - start).total_seconds()) / span, 1)
+
+    def y(count: int) -> float:
+        return round(y0 - (y0 - y1) * count / top_count, 1)
+
+    points = [f"M{x0},{y0}"]
+    for count, moment in enumerate(times, start=1):
+        points.append(f"H{x(moment)}V{y(count)}")
+    points.append(f"H{x(min(now, end))}")
+    local = ZoneInfo(zone)
+    return CumulativeChart(
+        width=WIDTH, height=HEIGHT, left=x0, right=x1, top=y1, bottom=y0, path="".join(points), due_y=y(due),
+        deadline=Marker(x(deadline), f"截止 {deadline.astimezone(local):%m-%d %H:%M}"),
+        now=Marker(x(now), "现在") if start <= now <= end else None,
+        x_ticks=[Tick(x(t), f"{t.astimezone(local):%m-%d}") for t in _day_ticks(start, end, local)],
+        y_ticks=[Tick(y(c), str(c)) for c in _count_ticks(top_count)],
+        total=len(times), due=due, by_deadline=sum(1 for t in times if t <= deadline),
+    )
+
+
+def _day_ticks(start: datetime, end: datetime, zone: ZoneInfo, most: int = 8) -> list[datetime]:
+    """Local midnights between start and end, thinned to at most `most`."""
+    first = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    days = max(1, (end - start).days)
+    step = max(1, -(-days // most))
+    ticks, day = [], first
+    while day <= end:
+        ticks.append(day)
+        day = (day + timedelta(days=step)).replace(hour=0)  # wall-clock midnight, whatever the offset
+    return ticks
+
+
+def _count_ticks(top: int, most: int = 5) -> list[int]:
+    """0, a round step, …, up to `top`."""
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+        step = candidate
+        if top / candidate <= most:
+            break
+    return list(range(0, top + 1, step))

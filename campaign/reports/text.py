@@ -1,0 +1,78 @@
+"""What every builder does to user text: drop what XML cannot hold, keep everything else.
+
+Also the measure of wrapped text that row heights are computed from (Excel, WPS and LibreOffice
+do not reliably auto-fit wrapped rows in generated files).
+"""
+from __future__ import annotations
+
+import math
+import re
+
+# XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates and U+FFFE/U+FFFF.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters drawn about twice as wide as a Latin digit: CJK, full-width forms, hangul, kana.
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd"
+    "\u201c\u201d\u2018\u2019\u2014\u2026]"
+)
+# A spreadsheet reads these first characters as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(text: str) -> str:
+    """The text without the characters XML cannot hold; nothing else changes."""
+    return _ILLEGAL.sub("", text)
+
+
+def has_illegal(text: str) -> bool:
+    return _ILLEGAL.search(text) is not None
+
+
+class Cleaner:
+    """Cleans text unit by unit and remembers which units had characters removed."""
+
+    def __init__(self):
+        self.units: list[str] = []
+        self._seen: set[str] = set()
+
+    def __call__(self, text, unit_name: str) -> str:
+        if not text:
+            return ""
+        text = str(text)
+        if _ILLEGAL.search(text) is None:
+            return text
+        if unit_name not in self._seen:
+            self._seen.add(unit_name)
+            self.units.append(unit_name)
+        return _ILLEGAL.sub("", text)
+
+    @property
+    def message(self) -> str:
+        """What to tell the coordinator, or '' when nothing was removed."""
+        if not self.units:
+            return ""
+        return ("以下单位的填报内容含有 Word/Excel 无法保存的控制字符，已在汇总文件中删除（其余内容未改动）："
+                + "、".join(self.units))
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def display_width(text: str) -> int:
+    """Width in Latin-digit units: wide characters count 2."""
+    return len(text) + len(text) - len(_WIDE.sub("", text))
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines the text takes when wrapped in a column `width` digit-units wide.
+
+    A little is added to each line's estimate because words wrap before the edge."""
+    if not text:
+        return 1
+    usable = max(width - 1.5, 1.0)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += max(1, math.ceil(display_width(paragraph) * 1.08 / usable))
+    return lines

@@ -1,0 +1,280 @@
+"""附件1 汇总表 (.xlsx), streamed row by row with openpyxl's write-only mode.
+
+Every cell is written as a string (a leading =, +, -, @ stays text, shown with Excel's quote
+prefix so editing the cell keeps it text); row heights are computed from the wrapped text
+because no spreadsheet program auto-fits wrapped rows, let alone merged cells.
+"""
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .data import Rollup, UnitEntry, summary_title
+from .layout import Block, Column, contact_groups, header_rows, table_columns, unit_block
+from .text import Cleaner, looks_like_formula, wrapped_lines
+
+LINE_PT = 15.0  # one wrapped line of 10.5 pt text, with the taller CJK line box of WPS/LibreOffice
+PAD_PT = 6.0
+MAX_ROW_PT = 409.0  # Excel's limit
+MAX_CELL_CHARS = 32767  # Excel's limit
+
+_thin = Side(style="thin", color="000000")
+_border = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+
+
+def named_styles() -> list[NamedStyle]:
+    def style(name, font, horizontal="left", border=True, wrap=True):
+        return NamedStyle(name=name, font=font, border=_border if border else Border(),
+                          alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=wrap))
+
+    return [
+        style("rollup_title", Font(name="方正小标宋简体", size=18), "center", border=False),
+        style("rollup_note", Font(name="宋体", size=11), "left", border=False),
+        style("rollup_head", Font(name="黑体", size=11), "center"),
+        style("rollup_text", Font(name="宋体", size=10.5), "left"),
+        style("rollup_center", Font(name="宋体", size=10.5), "center"),
+    ]
+
+
+class SheetWriter:
+    """Appends styled rows to a write-only sheet, keeping count, heights and merges."""
+
+    def __init__(self, ws: Worksheet, widths: list[float]):
+        self.ws = ws
+        self.widths = widths
+        self.row = 0
+        self._styles: dict[str, StyleArray] = {}
+        for index, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+
+    def cell(self, value, style: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws)
+        # Copy the named style's resolved ids instead of resolving the name for every cell.
+        prototype = self._styles.get(style)
+        if prototype is None:
+            cell.style = style
+            prototype = self._styles[style] = StyleArray(cell._style)
+        else:
+            cell._style = StyleArray(prototype)
+        if value is None or value == "":
+            return cell
+        if isinstance(value, int):
+            cell.value = value
+            return cell
+        # Set the string directly: openpyxl would otherwise turn "=…" into a formula and "#N/A"
+        # into an error value.
+        cell._value = value[:MAX_CELL_CHARS]
+        cell.data_type = "s"
+        if looks_like_formula(value):
+            cell.quotePrefix = True
+        return cell
+
+    def append(self, cells: list, height: float | None = None) -> int:
+        self.row += 1
+        if height is not None:
+            self.ws.row_dimensions[self.row].height = round(height, 1)
+        self.ws.append(cells)
+        # The row is on disk now: drop its dimensions so memory does not grow with the table.
+        self.ws.row_dimensions.pop(self.row, None)
+        return self.row
+
+    def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
+        """Merge an area given in sheet rows and 0-based columns."""
+        if (r0, c0) != (r1, c1):
+            # Straight into the set: MultiCellRange.add compares with every range already there,
+            # which is quadratic over a national table; our merges never overlap.
+            self.ws.merged_cells.ranges.add(CellRange(min_col=c0 + 1, min_row=r0, max_col=c1 + 1, max_row=r1))
+
+    def note(self, text: str, style: str = "rollup_note", height: float | None = None) -> None:
+        """A line across the whole table width."""
+        span = len(self.widths)
+        if height is None:
+            height = wrapped_lines(text, sum(self.widths)) * (LINE_PT + 1) + PAD_PT
+        row = self.append([self.cell(text, style)] + [self.cell(None, style) for _ in range(span - 1)],
+                          min(height, MAX_ROW_PT))
+        self.merge(row, 0, row, span - 1)
+
+
+def _need(text, width: float) -> float:
+    if text is None or isinstance(text, int):
+        return LINE_PT + PAD_PT
+    return wrapped_lines(text, width) * LINE_PT + PAD_PT
+
+
+def block_heights(block: Block, widths: list[float]) -> list[float]:
+    """Row heights that show every cell of the block; rows beyond the grid are padding."""
+    grid, unit_cols = block.grid, set(block.unit_columns)
+    heights = [max(_need(v, widths[c]) for c, v in enumerate(row) if c not in unit_cols) if len(unit_cols) < len(row)
+               else LINE_PT + PAD_PT for row in grid]
+    heights = [min(h, MAX_ROW_PT) for h in heights]
+    total = max(_need(grid[0][c], widths[c]) for c in unit_cols) if unit_cols else 0
+    deficit = total - sum(heights)
+    if deficit <= 0:
+        return heights
+    # Spread what the merged cells need over the rows, then add padding rows beyond Excel's limit.
+    share = deficit / len(heights)
+    heights = [h + share for h in heights]
+    overflow = sum(max(0.0, h - MAX_ROW_PT) for h in heights)
+    heights = [min(h, MAX_ROW_PT) for h in heights]
+    while overflow > 0:
+        heights.append(min(overflow, MAX_ROW_PT))
+        overflow -= MAX_ROW_PT
+    return heights
+
+
+def block_merges(block: Block, rows: int) -> list[tuple[int, int, int, int]]:
+    """The block's merges once it spans `rows` rows: unit cells cover every row, and the last
+    entry's cells extend over padding rows."""
+    last_grid, last = len(block.grid) - 1, rows - 1
+    unit_cols = set(block.unit_columns)
+    merges = [(0, c, last, c) for c in block.unit_columns]
+    for r0, c0, r1, c1 in block.merges:
+        if c0 not in unit_cols:
+            merges.append((r0, c0, last if r1 == last_grid else r1, c1))
+    if rows > len(block.grid):
+        spanned = {c for r0, c0, r1, c1 in block.merges if c0 not in unit_cols and r0 <= last_grid <= r1
+                   for c in range(c0, c1 + 1)}
+        merges += [(last_grid, c, last, c) for c in range(len(block.grid[0]))
+                   if c not in unit_cols and c not in spanned]
+    return merges
+
+
+def chunks(text: str, limit: int = MAX_CELL_CHARS) -> list[str]:
+    """Text cut into pieces a cell can hold, after a line break where possible; joined they give
+    back the text exactly."""
+    parts = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit) + 1 or limit
+        parts.append(text[:cut])
+        text = text[cut:]
+    return parts + [text]
+
+
+def split_long_text(block: Block) -> Block:
+    """A unit's text longer than a cell holds continues in the cells below, one piece per row,
+    instead of one merged cell (which would cut it off)."""
+    long = {c: chunks(block.grid[0][c]) for c in block.unit_columns
+            if isinstance(block.grid[0][c], str) and len(block.grid[0][c]) > MAX_CELL_CHARS}
+    if not long:
+        return block
+    width = len(block.grid[0])
+    rows = max(len(block.grid), *(len(p) for p in long.values()))
+    grid = [list(row) for row in block.grid] + [[None] * width for _ in range(rows - len(block.grid))]
+    for c, parts in long.items():
+        for r, part in enumerate(parts):
+            grid[r][c] = part
+    merges = [m for m in block.merges if m[1] not in long]
+    return Block(grid, merges, tuple(c for c in block.unit_columns if c not in long))
+
+
+def write_block(sheet: SheetWriter, block: Block, columns: list[Column]) -> None:
+    block = split_long_text(block)
+    heights = block_heights(block, sheet.widths)
+    first = sheet.row + 1
+    styles = ["rollup_center" if col.kind in ("number", "submitted", "late") else "rollup_text" for col in columns]
+    for r, height in enumerate(heights):
+        values = block.grid[r] if r < len(block.grid) else [None] * len(columns)
+        sheet.append([sheet.cell(v, styles[c]) for c, v in enumerate(values)], height)
+    for r0, c0, r1, c1 in block_merges(block, len(heights)):
+        sheet.merge(first + r0, c0, first + r1, c1)
+
+
+def _setup_page(ws: Worksheet, header_first: int, header_last: int) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_title_rows = f"{header_first}:{header_last}"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 10
+    ws.evenFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def build_summary_xlsx(rollup: Rollup, out: BinaryIO, *, unit: UnitEntry | None = None) -> Cleaner:
+    """Write the 汇总表 (or, given `unit`, that unit's own table) to `out`; return the cleaner,
+    which names the units whose text had characters removed."""
+    cleaner = Cleaner()
+    wb = Workbook(write_only=True)
+    for style in named_styles():
+        wb.add_named_style(style)
+    per_unit = unit is not None
+    columns = table_columns(rollup.form, per_unit=per_unit)
+    ws = wb.create_sheet(rollup.short_title or "汇总表" if per_unit else "汇总表")
+    sheet = SheetWriter(ws, [c.width for c in columns])
+    # Header position must be known before the first row is written (freeze panes, print titles).
+    intro = _intro_lines(rollup, unit, cleaner)
+    header_first = len(intro) + 2
+    ws.freeze_panes = f"A{header_first + 2}"
+    _setup_page(ws, header_first, header_first + 1)
+
+    title = rollup.deliverable_title if per_unit else summary_title(rollup.deliverable_title)
+    sheet.note(title, "rollup_title", 36)
+    for line in intro:
+        sheet.note(line)
+    top, bottom, merges = header_rows(columns)
+    sheet.append([sheet.cell(v, "rollup_head") for v in top], 22)
+    sheet.append([sheet.cell(v, "rollup_head") for v in bottom], 22)
+    for r0, c0, r1, c1 in merges:
+        sheet.merge(header_first + r0, c0, header_first + r1, c1)
+
+    entries = [unit] if per_unit else rollup.reported()
+    for number, entry in enumerate(entries, start=1):
+        write_block(sheet, unit_block(entry, columns, number, rollup, cleaner), columns)
+    if per_unit:
+        for label, keys in contact_groups(rollup.form):
+            value = " ".join(str(unit.data.get(k) or "").strip() for k in keys).strip()
+            sheet.note(f"{label}：{cleaner(value, unit.unit_name)}")
+    else:
+        _status_sheet(wb, rollup, cleaner)
+    wb.save(out)
+    return cleaner
+
+
+def _intro_lines(rollup: Rollup, unit: UnitEntry | None, cleaner: Cleaner) -> list[str]:
+    if unit is not None:
+        return [f"填报单位（盖章）：{cleaner(unit.unit_name, unit.unit_name)}"]
+    lines = [rollup.head_line]
+    if rollup.missing:
+        lines.append(rollup.missing_line() + "（详见“报送情况”工作表）")
+    return lines
+
+
+STATUS_COLUMNS = [("序号", 5.5), ("单位", 24), ("状态", 8), ("报送时间", 16.5), ("逾期时长", 14),
+                  ("回执编号", 22), ("联系人", 24), ("电子邮箱", 24), ("已催报次数", 8), ("备注", 30)]
+
+
+def _status_sheet(wb: Workbook, rollup: Rollup, cleaner: Cleaner) -> None:
+    """报送情况: every recipient unit, reported or not (written after the table, so it can name
+    the units whose text had characters removed)."""
+    ws = wb.create_sheet("报送情况")
+    sheet = SheetWriter(ws, [w for _, w in STATUS_COLUMNS])
+    ws.freeze_panes = "A4"
+    _setup_page(ws, 3, 3)
+    sheet.note("报送情况", "rollup_title", 30)
+    sheet.note(rollup.head_line)
+    sheet.append([sheet.cell(label, "rollup_head") for label, _ in STATUS_COLUMNS], 22)
+    removed = set(cleaner.units)
+    now = rollup.generated_at
+    for number, entry in enumerate(rollup.entries(), start=1):
+        name = entry.unit_name
+        values = [number, cleaner(name, name), entry.state_label, rollup.short_time(entry.submitted_at),
+                  entry.late_by(now), entry.receipt_no or "", cleaner(entry.contact, name),
+                  cleaner(entry.email, name), entry.reminders,
+                  "填报内容中无法保存的控制字符已删除" if name in removed else ""]
+        height = max(_need(v, STATUS_COLUMNS[c][1]) for c, v in enumerate(values))
+        sheet.append([sheet.cell(v, "rollup_center" if c in (0, 2, 3, 8) else "rollup_text")
+                      for c, v in enumerate(values)], height)
+    if cleaner.message:
+        sheet.note(cleaner.message)

@@ -1,0 +1,162 @@
+"""The administrator's pages: units and their contacts and accounts, the unit-list import."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, session, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ..access import role_required
+from ..extensions import db
+from ..forms.admin import ConfirmImportForm, UnitImportForm
+from ..mail import MailError
+from ..models import Role, Unit, User
+from ..services import WorkflowError
+from ..services.accounts import renew_password_link, send_password_link
+from ..services.unit_files import UnreadableFile, read_rows, template_xlsx
+from ..services.unit_import import apply_import, plan_import
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+admin_only = role_required(Role.admin)
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
+TEMPLATE_NAME = "单位名单导入模板.xlsx"
+
+
+@bp.route("/units")
+@admin_only
+def units():
+    """Every unit in display order, with its contacts and 填报人 accounts."""
+    units = db.session.scalars(
+        sa.select(Unit).options(selectinload(Unit.contacts), selectinload(Unit.parent))
+        .order_by(Unit.sort_order, Unit.id)).all()
+    accounts: dict[int, list[User]] = {}
+    for user in db.session.scalars(sa.select(User).where(User.role == Role.reporter).order_by(User.id)):
+        accounts.setdefault(user.unit_id, []).append(user)
+    return render_template("admin/units.html", units=units, accounts=accounts)
+
+
+@bp.route("/units/import/template.xlsx")
+@admin_only
+def import_template():
+    """The blank import template, with a sheet explaining each column."""
+    return send_file(io.BytesIO(template_xlsx()), as_attachment=True, download_name=TEMPLATE_NAME,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _import_dir() -> str:
+    path = os.path.join(current_app.config["UPLOAD_DIR"], "imports")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _forget_pending() -> None:
+    pending = session.pop("unit_import", None)
+    if pending and UPLOAD_ID.match(pending.get("id", "")):
+        try:
+            os.unlink(os.path.join(_import_dir(), pending["id"]))
+        except FileNotFoundError:
+            pass
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+@admin_only
+def import_units():
+    """Upload a unit list; every row is checked and the changes are shown before anything is saved."""
+    form = UnitImportForm()
+    if not form.validate_on_submit():
+        return render_template("admin/import.html", form=form, plan=None), 400 if form.is_submitted() else 200
+    upload = form.file.data
+    raw = upload.read(current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        rows = read_rows(upload.filename, raw)
+    except UnreadableFile as exc:
+        form.file.errors.append(str(exc))
+        return render_template("admin/import.html", form=form, plan=None), 400
+    plan = plan_import(rows)
+    db.session.rollback()  # planning only reads; make sure nothing it touched is written
+    confirm = None
+    if plan.ok:
+        _forget_pending()
+        extension = "csv" if upload.filename.lower().endswith(".csv") else "xlsx"
+        upload_id = f"{secrets.token_hex(16)}.{extension}"
+        with open(os.path.join(_import_dir(), upload_id), "wb") as fh:
+            fh.write(raw)
+        session["unit_import"] = {"id": upload_id, "name": upload.filename}
+        confirm = ConfirmImportForm(upload_id=upload_id)
+    return render_template("admin/import.html", form=form, plan=plan, confirm=confirm,
+                           filename=upload.filename), 200 if plan.ok else 400
+
+
+@bp.route("/units/import/confirm", methods=["POST"])
+@admin_only
+def confirm_import():
+    """Apply the previewed import in one transaction, then e-mail the new accounts their links."""
+    form = ConfirmImportForm()
+    pending = session.get("unit_import") or {}
+    if not form.validate_on_submit() or form.upload_id.data != pending.get("id") or not UPLOAD_ID.match(pending["id"]):
+        flash("导入已过期或已完成，请重新上传文件。", "error")
+        return redirect(url_for("admin.import_units"))
+    try:
+        with open(os.path.join(_import_dir(), pending["id"]), "rb") as fh:
+            raw = fh.read()
+        # Checked again: the database may have changed since the preview.
+        plan = plan_import(read_rows(pending["name"], raw))
+    except (FileNotFoundError, UnreadableFile):
+        session.pop("unit_import", None)
+        flash("导入已过期或已完成，请重新上传文件。", "error")
+        return redirect(url_for("admin.import_units"))
+    try:
+        accounts = apply_import(plan, user=current_user)
+        db.session.commit()
+    except WorkflowError:
+        db.session.rollback()
+        return render_template("admin/import.html", form=UnitImportForm(), plan=plan, confirm=None,
+                               filename=pending["name"]), 400
+    _forget_pending()
+    failed = _send_links(accounts)
+    flash(f"导入完成：新建 {plan.new_units} 个单位，更新 {plan.updated_units} 个单位，"
+          f"新建 {len(accounts)} 个填报人账号，已发送 {len(accounts) - len(failed)} 封设置密码邮件。", "success")
+    if failed:
+        flash(f"以下账号的邮件未能发送：{'、'.join(failed)}。请检查邮件设置后，在本页点击“重新发送链接”。", "error")
+    return redirect(url_for("admin.units"))
+
+
+def _send_links(accounts: list[User]) -> list[str]:
+    """Send each new account its link (after the commit); returns the usernames that failed."""
+    failed = []
+    for account in accounts:
+        try:
+            send_password_link(account)
+        except (MailError, ValueError, WorkflowError):
+            current_app.logger.exception("set-password link to %s failed", account.username)
+            failed.append(account.username)
+    db.session.commit()  # the audit entries of the messages sent
+    return failed
+
+
+@bp.route("/users/<int:user_id>/send-link", methods=["POST"])
+@admin_only
+def send_link(user_id: int):
+    """Send a new set-password link; earlier links stop working."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not user.email:
+        flash(f"账号“{user.username}”没有登记邮箱，无法发送链接。", "error")
+        return redirect(url_for("admin.units"))
+    renew_password_link(user)
+    db.session.commit()
+    try:
+        send_password_link(user)
+        db.session.commit()
+    except MailError:
+        current_app.logger.exception("set-password link to %s failed", user.username)
+        flash(f"发往 {user.email} 的邮件未能发送，请检查邮件设置后重试。", "error")
+    else:
+        flash(f"已向 {user.email} 发送新的设置密码链接，之前发送的链接已失效。", "success")
+    return redirect(url_for("admin.units", _anchor=f"unit-{user.unit_id}" if user.unit_id else None))

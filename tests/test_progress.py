@@ -1,0 +1,215 @@
+"""Progress counting without HTTP, the chart geometry, and a query count that does not grow with units."""
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.charts import cumulative_chart
+from campaign.extensions import db
+from campaign.models import Campaign, Contact, Role, Submission, SubmissionState, Unit, utcnow
+from campaign.services.demo import seed_demo
+from campaign.services.progress import campaign_progress
+from campaign.services.review import accept, extend, return_
+from campaign.services.submissions import save_draft, submit
+from tests.conftest import login
+
+S = SubmissionState
+DATA = {"study": "召开党组会专题学习。"}
+# Unit i (modulo 7) ends up like this; "late" submits a day after the deadline, "extended" gets
+# two extra days and submits one day after the original deadline.
+PATTERN = ["not_started", "draft", "submitted", "late", "returned", "accepted", "extended"]
+
+
+def bulk_units(count: int, prefix: str) -> list[Unit]:
+    units = []
+    for i in range(count):
+        unit = Unit(name=f"{prefix}单位{i:04d}", short_name=f"{prefix}{i}", code=f"{prefix}{i}", sort_order=i)
+        unit.contacts.append(Contact(name=f"联系人{i}", email=f"{prefix}{i}@example.cn"))
+        units.append(unit)
+    db.session.add_all(units)
+    db.session.flush()
+    return units
+
+
+def fill(campaign, units, reporter, coordinator):
+    """Put the first deliverable of each unit in the state PATTERN gives it."""
+    deliverable = campaign.deliverables[0]
+    submissions = {s.unit_id: s for s in db.session.scalars(
+        sa.select(Submission).where(Submission.deliverable_id == deliverable.id))}
+    deadline = deliverable.deadline
+    for i, unit in enumerate(units):
+        kind, s = PATTERN[i % len(PATTERN)], submissions[unit.id]
+        on_time = deadline - timedelta(days=1, minutes=i)
+        if kind == "draft":
+            save_draft(s, DATA, base_version=None, user=reporter, now=on_time)
+        elif kind == "late":
+            submit(s, DATA, base_version=None, user=reporter, now=deadline + timedelta(days=1))
+        elif kind == "extended":
+            extend(s, deadline=deadline + timedelta(days=2), reason="受汛期影响", user=coordinator)
+            submit(s, DATA, base_version=None, user=reporter, now=deadline + timedelta(days=1))
+        elif kind != "not_started":
+            submit(s, DATA, base_version=None, user=reporter, now=on_time)
+            if kind == "returned":
+                return_(s, reason="请补充参加人数。", user=coordinator, now=on_time + timedelta(hours=1))
+            elif kind == "accepted":
+                accept(s, user=coordinator, now=on_time + timedelta(hours=1))
+    db.session.commit()
+
+
+@pytest.fixture
+def build(make_user, make_campaign):
+    def factory(count: int, prefix: str = "u"):
+        units = bulk_units(count, prefix)
+        reporter = make_user(Role.reporter, unit=units[0])
+        campaign = make_campaign(units=units)
+        fill(campaign, units, reporter, campaign.coordinators[0])
+        return campaign, units
+
+    return factory
+
+
+def test_counts_for_each_state(build):
+    campaign, units = build(14)
+    deliverable = campaign.deliverables[0]
+    now = deliverable.deadline + timedelta(days=3)
+    counts = campaign_progress(campaign, now).counts[deliverable.id]
+    # two units of each of the seven kinds
+    assert counts.due == 14
+    assert counts.reported == 8  # submitted, late, accepted, extended
+    assert counts.accepted == 2 and counts.returned == 2 and counts.draft == 2 and counts.not_started == 2
+    assert counts.submitted_late == 2  # "extended" submitted before its own deadline
+    assert counts.overdue == 6  # not started, draft and returned, all past the deadline
+    assert counts.late == 8
+    assert counts.on_time == 6 and counts.on_time_pct == 42 and counts.completion_pct == 57
+    other = campaign_progress(campaign, now).counts[campaign.deliverables[1].id]
+    assert (other.due, other.reported, other.not_started, other.late) == (14, 0, 14, 0)
+
+
+def test_percentages_reach_100_only_when_everyone_reported(build):
+    campaign, _ = build(3)
+    counts = campaign_progress(campaign, campaign.deliverables[0].deadline).counts[campaign.deliverables[0].id]
+    assert counts.completion_pct == 33  # 1 of 3: floor, never rounded up to a finished look
+
+
+def test_cells_carry_late_by_and_extension(build):
+    campaign, units = build(7)
+    deliverable = campaign.deliverables[0]
+    now = deliverable.deadline + timedelta(days=3)
+    progress = campaign_progress(campaign, now)
+    late = progress.cell(units[3].id, deliverable.id)
+    assert late.submitted_late and late.late_by == timedelta(days=1)
+    missing = progress.cell(units[0].id, deliverable.id)
+    assert missing.overdue and missing.late_by == timedelta(days=3)
+    extended = progress.cell(units[6].id, deliverable.id)
+    assert not extended.late and extended.late_by is None and extended.extension.reason == "受汛期影响"
+    assert extended.deadline == deliverable.deadline + timedelta(days=2)
+    returned = progress.cell(units[4].id, deliverable.id)
+    assert returned.return_reason == "请补充参加人数。" and returned.overdue
+
+
+def test_filters_and_sorting(build):
+    campaign, units = build(7)
+    d = campaign.deliverables[0].id
+    progress = campaign_progress(campaign, campaign.deliverables[0].deadline + timedelta(days=3))
+    names = lambda rows: [u.name[-4:] for u in rows]  # noqa: E731
+    assert names(progress.rows(show="missing", deliverable_id=d)) == ["0000", "0001"]
+    assert names(progress.rows(show="returned", deliverable_id=d)) == ["0004"]
+    assert names(progress.rows(show="late", deliverable_id=d)) == ["0000", "0001", "0003", "0004"]
+    assert names(progress.rows(show="all", deliverable_id=d)) == [f"{i:04d}" for i in range(7)]
+    # by submitted time: earliest first, never-submitted last
+    assert names(progress.rows(sort="submitted", deliverable_id=d))[:5] == ["0005", "0004", "0002", "0003", "0006"]
+    # by late-by: longest first (three days overdue), then one day late, then the rest in unit order
+    by_late = names(progress.rows(sort="late", deliverable_id=d))
+    assert by_late[:3] == ["0000", "0001", "0004"] and by_late[3] == "0003"
+    # without a deliverable, a unit matches when any of its cells does (附件2 is missing for all)
+    assert len(progress.rows(show="missing")) == 7
+    assert [u.name[-4:] for u in progress.owing_units(d)] == ["0000", "0001", "0004"]
+
+
+def test_first_submits_feed_the_chart(build):
+    campaign, _ = build(7)
+    deliverable = campaign.deliverables[0]
+    now = deliverable.deadline + timedelta(days=3)
+    progress = campaign_progress(campaign, now)
+    times = progress.first_submits[deliverable.id]
+    assert len(times) == 5 and times == sorted(times)  # returned units count from their first submit
+    chart = cumulative_chart(times, due=7, start=campaign.published_at, deadline=deliverable.deadline, now=now,
+                             zone=campaign.timezone)
+    assert chart.total == 5 and chart.by_deadline == 3
+    assert chart.path.count("V") == 5  # one step up per unit
+    assert chart.left < chart.deadline.x < chart.now.x <= chart.right
+    assert chart.bottom > chart.due_y >= chart.top
+    assert chart.y_ticks[0].label == "0" and chart.x_ticks
+
+
+@contextmanager
+def counting_queries():
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_dashboard_queries_do_not_grow_with_units(app, client, build):
+    small, _ = build(10, "s")
+    large, _ = build(500, "l")
+    admin_counts = []
+    for campaign in (small, large):
+        login(client, campaign.coordinators[0])
+        url = f"/coordinator/campaigns/{campaign.id}/progress"
+        for query in ("", "?show=late&sort=late", "?show=missing&sort=submitted"):
+            db.session.expire_all()
+            with counting_queries() as statements:
+                response = client.get(url + query)
+            assert response.status_code == 200
+            admin_counts.append(len(statements))
+        client.post("/auth/logout")
+    print(f"queries per dashboard: 10 units {admin_counts[:3]}, 500 units {admin_counts[3:]}")
+    assert admin_counts[:3] == admin_counts[3:]
+    db.session.expire_all()
+    with counting_queries() as small_statements:
+        campaign_progress(small, small.deliverables[0].deadline)
+    db.session.expire_all()
+    with counting_queries() as large_statements:
+        campaign_progress(large, large.deliverables[0].deadline)
+    assert len(small_statements) == len(large_statements)
+
+
+def test_demo_fills_every_dashboard_column(app):
+    seed_demo(password="pw")
+    db.session.commit()
+    samr, xinxiang = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+    now = utcnow()
+    for campaign in (samr, xinxiang):
+        progress = campaign_progress(campaign, now)
+        first = campaign.deliverables[0]
+        c = progress.counts[first.id]
+        assert all((c.due, c.reported, c.draft, c.not_started, c.returned, c.accepted)), (campaign.title, c)
+        returned = [cell for cell in progress.cells.values() if cell.state is S.returned]
+        assert returned and all(cell.return_reason for cell in returned)
+        assert any(cell.extension and cell.extension.reason for cell in progress.cells.values())
+        assert progress.first_submits[first.id]
+    # The SAMR annex 1 is due in a few days, so no one can be late yet; the Xinxiang report is overdue.
+    assert progress.counts[xinxiang.deliverables[0].id].submitted_late
+    assert progress.counts[xinxiang.deliverables[0].id].overdue
+    extended = [cell for cell in progress.cells.values() if cell.extension and cell.reported]
+    assert extended and not any(cell.late for cell in extended)  # filed within its extension
+    annex2 = campaign_progress(samr, now).counts[samr.deliverables[1].id]
+    assert annex2.reported and annex2.draft
+
+
+def test_a_cell_owes_exactly_when_it_is_not_reported():
+    from campaign.services.progress import Cell
+
+    now = utcnow()
+    for state in S:
+        cell = Cell.of(unit_id=1, deliverable_id=1, submission_id=None, state=state, deadline=now - timedelta(days=1),
+                       extension=None, submitted_at=None, return_reason=None, now=now)
+        assert cell.overdue is state.owes and cell.reported is not state.owes

@@ -1,0 +1,323 @@
+"""Rollup builders, without HTTP or a database: each output is re-read and checked against the notice."""
+import io
+import zipfile
+
+import docx
+import openpyxl
+from docx.oxml.ns import qn
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from campaign.forms.submission import clean_input
+from campaign.reports.compile import build_compilation_docx, build_essays_docx, build_study_docx, build_unit_docx
+from campaign.reports.docx_table import build_table_docx
+from campaign.reports.photos import build_photos_zip
+from campaign.reports.text import clean
+from campaign.reports.xlsx import LINE_PT, MAX_ROW_PT, build_summary_xlsx
+from tests.rollup_data import annex1_data, annex2_data, entry, form, rollup, text_of
+
+ANNEX1 = form("samr_2023_9", "annex1")
+ANNEX2 = form("samr_2023_9", "annex2")
+STUDY = form("xinxiang_water_2023", "study_report")
+HEADER_TOP = ["序号", "填报单位", "领导同志批示情况", "组织开展学习情况", "出台贯彻落实《纲要》文件情况", None, None,
+              "开展的重点和特色宣传贯彻工作", "好的经验和做法", "联系人及联系方式", "报送时间", "是否逾期"]
+HEADER_BOTTOM = [None] * 4 + ["文件名称", "发文主体", "当前进展"] + [None] * 5
+HOSTILE = {"leader_instructions": "=1+1", "study": "+86 010-82262046", "publicity": "-5%", "experience": "@foo"}
+
+
+def annex1_rollup(entries):
+    return rollup(ANNEX1, lambda: list(entries))
+
+
+def xlsx_of(r, **kw):
+    out = io.BytesIO()
+    cleaner = build_summary_xlsx(r, out, **kw)
+    out.seek(0)
+    return openpyxl.load_workbook(out), cleaner
+
+
+def header_row(ws) -> int:
+    return next(r for r in range(1, 10) if ws.cell(r, 1).value == "序号")
+
+
+def test_summary_header_is_the_notices_two_row_header():
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1))]))
+    ws = wb["汇总表"]
+    h = header_row(ws)
+    assert [c.value for c in ws[h]] == HEADER_TOP
+    assert [c.value for c in ws[h + 1]] == HEADER_BOTTOM
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    assert f"E{h}:G{h}" in merged
+    for col in "ABCDHIJKL":
+        assert f"{col}{h}:{col}{h + 1}" in merged
+    assert ws.cell(1, 1).value == "《质量强国建设纲要》学习宣传贯彻情况汇总表"
+    assert "汇总单位：国家市场监督管理总局质量发展局" in ws.cell(2, 1).value
+    assert "应报 1 家　已报 1 家　逾期 0 家　未报 0 家" in ws.cell(2, 1).value
+
+
+def test_one_row_per_document_with_unit_cells_merged_down():
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, documents=3)), entry(2, annex1_data(2, documents=1))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    for col in "ABCDHIJKL":
+        assert f"{col}{first}:{col}{first + 2}" in merged
+    assert [ws.cell(first + i, 5).value for i in range(3)] == [
+        f"贯彻落实《质量强国建设纲要》实施方案（第{j}号）" for j in (1, 2, 3)]
+    assert ws.cell(first + 3, 1).value == 2 and ws.cell(first + 3, 2).value == "第2单位市场监督管理局"
+    assert ws.cell(first, 10).value == "张三 010-82260001"
+    assert ws.cell(first, 12).value == "否"
+
+
+def test_none_issued_spans_the_document_columns():
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, documents=0))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    assert ws.cell(first, 5).value == "暂未出台贯彻落实《纲要》文件"
+    assert any(str(m).startswith(f"E{first}:G") for m in ws.merged_cells.ranges)
+
+
+def test_user_text_never_becomes_a_formula():
+    data = {**annex1_data(1), **HOSTILE, "contact_name": "#N/A"}
+    wb, _ = xlsx_of(annex1_rollup([entry(1, data)]))
+    ws = wb["汇总表"]
+    row = header_row(ws) + 2
+    for col, expected in ((3, "=1+1"), (4, "+86 010-82262046"), (8, "-5%"), (9, "@foo")):
+        cell = ws.cell(row, col)
+        assert cell.value == expected and cell.data_type == "s"
+        assert cell.quotePrefix
+    assert ws.cell(row, 10).value.startswith("#N/A") and ws.cell(row, 10).data_type == "s"
+
+
+def test_characters_xml_cannot_hold_are_removed_and_the_units_named():
+    data = annex1_data(1) | {"study": "学习\x01情况\x0b好\ufffe"}
+    wb, cleaner = xlsx_of(annex1_rollup([entry(1, data), entry(2, annex1_data(2))]))
+    ws = wb["汇总表"]
+    assert ws.cell(header_row(ws) + 2, 4).value == "学习情况好"
+    assert cleaner.units == ["第1单位市场监督管理局"]
+    status = wb["报送情况"]
+    notes = [row[-1] for row in status.iter_rows(values_only=True)]
+    assert "填报内容中无法保存的控制字符已删除" in notes
+    assert any("第1单位市场监督管理局" in str(row[0]) for row in status.iter_rows(values_only=True))
+
+
+def test_row_heights_show_long_text_and_spill_into_padding_rows():
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, cell_chars=300, documents=1)),
+                                   entry(2, annex1_data(2, cell_chars=2000, documents=1))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    assert ws.row_dimensions[first].height >= 12 * LINE_PT  # 300 字 in a 28-wide column wraps to 12+ lines
+    second = first + 1
+    assert ws.row_dimensions[second].height == MAX_ROW_PT
+    padding = [r for r in range(second + 1, ws.max_row + 1) if ws.cell(r, 1).value is None]
+    assert padding, "text taller than Excel's row limit continues over padding rows"
+    assert f"C{second}:C{padding[-1]}" in {str(m) for m in ws.merged_cells.ranges}
+
+
+def test_print_setup_for_a4_landscape():
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1))]))
+    ws = wb["汇总表"]
+    h = header_row(ws)
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == f"${h}:${h + 1}" and ws.freeze_panes == f"A{h + 2}"
+    assert "&P" in ws.oddFooter.center.text
+    assert ws.cell(h + 2, 3).alignment.wrap_text and ws.cell(h + 2, 3).border.left.style == "thin"
+
+
+def test_status_sheet_lists_every_recipient():
+    late = entry(2, annex1_data(2), late=True)
+    missing = entry(3, {}, state="draft")
+    missing.reminders = 2
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1)), late, missing]))
+    rows = [r for r in wb["报送情况"].iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert [r[1] for r in rows] == ["第1单位市场监督管理局", "第2单位市场监督管理局", "第3单位市场监督管理局"]
+    assert [r[2] for r in rows] == ["已报送", "已报送", "草稿"]
+    assert rows[1][4] == "5小时" and rows[2][4].startswith("已逾期")
+    assert rows[2][8] == 2 and rows[0][8] == 0
+    ws = wb["汇总表"]
+    assert "未报单位（1 家）：第3单位市场监督管理局" in ws.cell(3, 1).value
+
+
+def test_unit_own_xlsx_has_stamp_and_contact_lines():
+    e = entry(1, annex1_data(1))
+    wb, _ = xlsx_of(annex1_rollup([e]), unit=e)
+    values = [c for row in wb.active.iter_rows(values_only=True) for c in row if c]
+    assert "填报单位（盖章）：第1单位市场监督管理局" in values
+    assert "联系人及联系方式：张三 010-82260001" in values
+    assert "填报单位" not in values  # a unit's own table has no unit column
+
+
+def docx_of(builder, *args, **kw):
+    out = io.BytesIO()
+    builder(*args, out, **kw)
+    out.seek(0)
+    return docx.Document(out), out
+
+
+def test_word_table_has_the_same_header_and_merges():
+    d, _ = docx_of(build_table_docx, annex1_rollup([entry(1, annex1_data(1, documents=2))]))
+    table = d.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "填报单位", "领导同志批示情况", "组织开展学习情况"] + [
+        "出台贯彻落实《纲要》文件情况"] * 3 + HEADER_TOP[7:]
+    assert [c.text for c in table.rows[1].cells][4:7] == ["文件名称", "发文主体", "当前进展"]
+    assert table.rows[2].cells[2]._tc is table.rows[3].cells[2]._tc  # merged down over the unit's rows
+    assert table.rows[3].cells[4].text.endswith("（第2号）")
+    assert d.sections[0].orientation == 1  # landscape
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+def test_gbt9704_page_and_fonts():
+    d, _ = docx_of(build_compilation_docx, rollup(ANNEX2, [entry(1, annex2_data(1))], key="annex2",
+                                                  title="《质量强国建设纲要》学习宣传贯彻工作总结提纲", short="附件2"))
+    s = d.sections[0]
+    assert [round(x.mm) for x in (s.page_width, s.page_height, s.top_margin, s.bottom_margin, s.left_margin,
+                                  s.right_margin)] == [210, 297, 37, 35, 28, 26]
+    normal = d.styles["Normal"].element
+    assert normal.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert normal.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    assert d.styles["Normal"].font.size.pt == 16
+    assert d.styles["Normal"].paragraph_format.line_spacing.pt == 28
+    assert d.styles["Normal"].element.pPr.find(qn("w:ind")).get(qn("w:firstLineChars")) == "200"
+    assert d.styles["Title"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert d.styles["Title"].font.size.pt == 22
+    assert d.styles["Heading 1"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "黑体"
+    assert d.styles["Heading 2"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "楷体_GB2312"
+    assert d.settings.odd_and_even_pages_header_footer
+    odd, even = s.footer.paragraphs[0], s.even_page_footer.paragraphs[0]
+    assert odd.alignment == 2 and even.alignment == 0  # right, left
+    assert "PAGE" in odd._p.xml and odd.text.startswith("— ") and odd.text.endswith(" —")
+    assert odd.runs[0].font.size.pt == 14
+
+
+def test_compilation_has_cover_contents_and_each_unit_from_a_new_page():
+    r = rollup(ANNEX2, [entry(1, annex2_data(1)), entry(2, annex2_data(2)), entry(3, {}, state="not_started")],
+               key="annex2", title="《质量强国建设纲要》学习宣传贯彻工作总结提纲", short="附件2")
+    d, _ = docx_of(build_compilation_docx, r)
+    texts = [p.text for p in d.paragraphs]
+    assert "《质量强国建设纲要》学习宣传贯彻工作总结汇编" in texts
+    assert any("未报单位（1 家）：第3单位市场监督管理局" in t for t in texts)
+    assert 'TOC \\h \\z \\t "Unit Title,1"' in d.element.body.xml
+    titles = [p for p in d.paragraphs if p.style.name == "Unit Title"]
+    assert [p.text for p in titles] == ["第1单位学习宣传贯彻《质量强国建设纲要》工作总结",
+                                        "第2单位学习宣传贯彻《质量强国建设纲要》工作总结"]
+    assert d.styles["Unit Title"].element.pPr.find(qn("w:pageBreakBefore")) is not None
+    headings = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:5] == [f["label"] for f in ANNEX2["fields"] if f["type"] == "section"]
+    assert len(headings) == 10
+
+
+def test_unit_own_summary_has_stamp_lines():
+    d, _ = docx_of(build_unit_docx, rollup(ANNEX2, [entry(1, annex2_data(1))], short="附件2"),
+                   entry(1, annex2_data(1)))
+    texts = [p.text for p in d.paragraphs]
+    assert texts[0] == "附件2"
+    assert "填报单位（盖章）：第1单位市场监督管理局" in texts
+    assert "联系人及联系方式：联系人1 010-60000001" in texts
+
+
+def study_data(photo_ids):
+    return {"report_title": "卫辉市水利局关于组织开展《质量强国建设纲要》学习活动情况的汇报", "report_text": text_of(400),
+            "photos": [{"id": pid, "caption": f"说明{i}"} for i, pid in enumerate(photo_ids, start=1)],
+            "essays": [{"title": "以质量强国建设引领水利高质量发展", "author": "王五", "post": "工程股股长", "text": text_of(600)},
+                       {"title": "学习《纲要》的几点体会", "author": "赵六", "post": "办公室主任", "text": text_of(300)}]}
+
+
+def test_study_compilation_embeds_photos_with_captions(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (1200, 800), "red").save(tmp_path / "a.jpg")
+    Image.new("RGBA", (300, 500), (0, 0, 255, 100)).save(tmp_path / "b.png")
+    files = {"a": str(tmp_path / "a.jpg"), "b": str(tmp_path / "b.png")}
+    r = rollup(STUDY, [entry(1, study_data(["a", "b", "lost"]))], key="study_report",
+               title="《质量强国建设纲要》学习活动情况", short="学习活动情况", photo_file=files.get)
+    d, _ = docx_of(build_study_docx, r)
+    assert len(d.inline_shapes) == 2
+    texts = [p.text for p in d.paragraphs]
+    assert "图1　说明1" in texts and "图3　说明3" in texts and "（照片文件缺失或无法读取）" in texts
+    assert "《质量强国建设纲要》学习活动情况汇编" in texts
+    e, _ = docx_of(build_essays_docx, r)
+    assert [p.text for p in e.paragraphs if p.style.name == "Unit Title"] == [
+        "以质量强国建设引领水利高质量发展", "学习《纲要》的几点体会"]
+    assert "王五　工程股股长" in [p.text for p in e.paragraphs]
+    out = io.BytesIO()
+    build_photos_zip(r, out)
+    names = zipfile.ZipFile(out).namelist()
+    assert names == ["汇总说明.txt", "01_第1单位市场监督管理局/01_说明1.jpg", "01_第1单位市场监督管理局/02_说明2.png",
+                     "01_第1单位市场监督管理局/照片说明.txt"]
+    assert "应报 1 家　已报 1 家" in zipfile.ZipFile(out).read("汇总说明.txt").decode("utf-8")
+
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=400)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT, TEXT)
+def test_every_submitted_character_arrives(cell, summary):
+    cell, summary = clean_input(cell), clean_input(summary)
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1) | {"study": cell})]))
+    ws = wb["汇总表"]
+    assert (ws.cell(header_row(ws) + 2, 4).value or "") == clean(cell)
+    data = annex2_data(1) | {"learning": summary}
+    d, _ = docx_of(build_compilation_docx, rollup(ANNEX2, [entry(1, data)], short="附件2"))
+    paragraphs = [p.text for p in d.paragraphs]
+    start = paragraphs.index("一、学习《纲要》有关情况") + 1
+    end = paragraphs.index("二、出台《纲要》贯彻落实文件情况")
+    expected = [line for line in clean(summary).split("\n") if line.strip()]
+    assert paragraphs[start:end] == expected
+
+
+def test_text_longer_than_an_excel_cell_continues_below_with_nothing_lost():
+    long = ("第一段。" * 3000 + "\n") * 4  # 48,004 characters
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, documents=1) | {"study": long}),
+                                   entry(2, annex1_data(2))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    numbers = [ws.cell(r, 1).value for r in range(first, ws.max_row + 1)]
+    second = first + numbers.index(2)
+    assert "".join(ws.cell(r, 4).value or "" for r in range(first, second)) == long
+    assert all(len(ws.cell(r, 4).value or "") <= 32767 for r in range(first, second))
+    assert f"A{first}:A{second - 1}" in {str(m) for m in ws.merged_cells.ranges}
+
+
+def test_every_picture_has_its_own_drawing_id(tmp_path):
+    from PIL import Image
+
+    for name in "abc":
+        Image.new("RGB", (200 + ord(name), 100), "red").save(tmp_path / f"{name}.jpg")
+    r = rollup(STUDY, [entry(1, study_data(["a", "b", "c"]))], key="study_report", short="学习活动情况",
+               title="《质量强国建设纲要》学习活动情况", photo_file=lambda pid: str(tmp_path / f"{pid}.jpg"))
+    d, _ = docx_of(build_study_docx, r)
+    ids = [el.get("id") for el in d.element.body.iter("{*}docPr")]
+    assert len(ids) == 3 and len(set(ids)) == 3
+
+
+def overlapping(ranges) -> list:
+    cells = {}
+    clashes = []
+    for m in ranges:
+        for row in range(m.min_row, m.max_row + 1):
+            for col in range(m.min_col, m.max_col + 1):
+                if (row, col) in cells:
+                    clashes.append((str(m), cells[(row, col)]))
+                cells[(row, col)] = str(m)
+    return clashes
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 50, 300, 1500, 5000, 40000])), min_size=1,
+                max_size=4))
+def test_merges_never_overlap_and_long_text_is_whole(units):
+    entries = []
+    for i, (documents, chars) in enumerate(units, start=1):
+        entries.append(entry(i, annex1_data(i, documents=documents) | {"publicity": text_of(chars, i)}))
+    wb, _ = xlsx_of(annex1_rollup(entries))
+    ws = wb["汇总表"]
+    assert not overlapping(ws.merged_cells.ranges)
+    first = header_row(ws) + 2
+    starts = [r for r in range(first, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)] + [ws.max_row + 1]
+    for i, (documents, chars) in enumerate(units):
+        rows = range(starts[i], starts[i + 1])
+        assert "".join(ws.cell(r, 8).value or "" for r in rows) == text_of(chars, i + 1)
+        names = [ws.cell(r, 5).value for r in rows if ws.cell(r, 5).value]
+        assert len(names) == max(documents, 1 if documents == 0 else 0)

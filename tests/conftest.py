@@ -155,7 +155,7 @@ def make_campaign(app, make_user):
                 d.late_policy = late_policy
         set_recipients(campaign, units)
         if publish_it:
-            publish(campaign, user=coordinator)
+            publish(campaign, user=coordinator, confirm_past_deadline=True)
         db.session.commit()
         return campaign
 

@@ -1,16 +1,30 @@
-"""Campaigns: create from a preset, choose recipients, publish, close."""
+"""Campaigns: create from a preset or a definition, edit, publish, close.
+
+A campaign goes draft → published → closed. What each action may start from is in TRANSITIONS
+(campaign_states.py); the checks that depend on what units have already filed are in the functions
+themselves. Recipients are chosen in recipients.py.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..forms.deliverables import DeliverableDefinition
 from ..forms.presets import Preset
-from ..models import (Campaign, CampaignState, Deliverable, LatePolicy, Submission, SubmissionState, Unit, User,
-                      record, utcnow)
+from ..models import Campaign, CampaignState, Deliverable, LatePolicy, Submission, SubmissionState, User, record, utcnow
 from . import WorkflowError
+from .campaign_states import REFUSALS, TRANSITIONS, allowed, check  # noqa: F401 - also used through this module
+from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees,  # noqa: F401
+                         selected_units, set_recipients, started_units)
+
+
+def current_year(zone: str, now: datetime | None = None) -> int:
+    """The year it is now in the zone (a notice's dates are moved to this year on request)."""
+    return (now or utcnow()).astimezone(ZoneInfo(zone)).year
 
 
 def shift_years(preset: Preset, year: int) -> int:
@@ -59,50 +73,156 @@ def create_from_preset(preset: Preset, *, user: User, shift_to_year: int | None 
         ))
     db.session.add(campaign)
     db.session.flush()
-    record("campaign_created", user=user, campaign_id=campaign.id, preset=preset.key)
+    record("campaign_created", user=user, campaign_id=campaign.id, preset=preset.key, shifted_years=years)
     return campaign
 
 
-def set_recipients(campaign: Campaign, units: list[Unit]) -> None:
-    """Replace the campaign's recipients (in unit order)."""
-    campaign.recipients = sorted(set(units), key=lambda u: (u.sort_order, u.id))
-    db.session.flush()
+def create_from_definition(definitions: list[DeliverableDefinition], *, user: User, title: str,
+                           default_deadline: datetime | None, doc_number: str = "", issuer: str = "",
+                           timezone: str = "Asia/Shanghai") -> Campaign:
+    """A draft campaign from a coordinator's own definition; contact details default to the coordinator.
 
-
-def ensure_submissions(campaign: Campaign) -> int:
-    """Create a 未填报 submission for every recipient and deliverable that has none; return how many."""
-    created = 0
-    for deliverable in campaign.deliverables:
-        existing = set(db.session.scalars(
-            sa.select(Submission.unit_id).where(Submission.deliverable_id == deliverable.id)
+    `default_deadline` (local wall time) applies to each deliverable whose definition sets none.
+    """
+    if not title.strip():
+        raise WorkflowError("请填写通知标题。")
+    zone = ZoneInfo(timezone)
+    campaign = Campaign(
+        title=title.strip(), doc_number=doc_number.strip(), issuer=issuer.strip(), contact_name=user.name,
+        contact_phone=user.phone, contact_email=user.email, timezone=timezone, state=CampaignState.draft,
+    )
+    campaign.coordinators.append(user)
+    for order, item in enumerate(definitions):
+        deadline = item.deadline or default_deadline
+        if deadline is None:
+            raise WorkflowError(f"“{item.title}”没有截止时间：请在定义中写明 deadline，或在页面上填写填报截止时间。")
+        campaign.deliverables.append(Deliverable(
+            key=item.key, short_title=item.short_title, title=item.title, sort_order=order, form=item.form,
+            deadline=deadline.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")), late_policy=LatePolicy.flag,
         ))
-        for unit in campaign.recipients:
-            if unit.id not in existing:
-                db.session.add(Submission(deliverable=deliverable, unit=unit, state=SubmissionState.not_started,
-                                          data={}))
-                created += 1
+    db.session.add(campaign)
     db.session.flush()
-    return created
+    record("campaign_created", user=user, campaign_id=campaign.id, preset=None,
+           deliverables=[d.key for d in definitions])
+    return campaign
 
 
-def publish(campaign: Campaign, *, user: User, now: datetime | None = None) -> Campaign:
-    """Open the campaign to its recipients."""
-    if campaign.state is not CampaignState.draft:
-        raise WorkflowError("只有草稿状态的通知可以发布。")
+CAMPAIGN_DETAILS = ("title", "doc_number", "issuer", "issued_on", "contact_department", "contact_name",
+                    "contact_phone", "contact_email")
+
+
+@dataclass(frozen=True)
+class DeliverableSettings:
+    """What a coordinator may change on a deliverable; times are local wall times in the campaign's zone."""
+
+    deadline: datetime
+    late_policy: LatePolicy
+    cutoff: datetime | None = None
+
+
+def settings_errors(settings: DeliverableSettings) -> dict[str, str]:
+    """Problems with one deliverable's settings, by field name (empty when they are consistent)."""
+    if settings.late_policy is not LatePolicy.cutoff:
+        return {}
+    if settings.cutoff is None:
+        return {"cutoff": "选择“补报截止”时，请填写补报截止时间。"}
+    if settings.cutoff <= settings.deadline:
+        return {"cutoff": "补报截止时间应晚于填报截止时间。"}
+    return {}
+
+
+def update_campaign(campaign: Campaign, *, user: User, details: dict,
+                    deliverables: dict[int, DeliverableSettings]) -> list[str]:
+    """Change the campaign's details and its deliverables' deadlines and late policies.
+
+    Returns the names of what changed (for the audit log and the confirmation message).
+    """
+    check("edit", campaign)
+    if "title" in details and not (details["title"] or "").strip():
+        raise WorkflowError("请填写通知标题。")
+    changed = []
+    for name in CAMPAIGN_DETAILS:
+        if name in details and details[name] != getattr(campaign, name):
+            setattr(campaign, name, details[name])
+            changed.append(name)
+    zone = campaign.zone
+    by_id = {d.id: d for d in campaign.deliverables}
+    for deliverable_id, settings in deliverables.items():
+        deliverable = by_id.get(deliverable_id)
+        if deliverable is None:
+            raise WorkflowError("报送事项不属于这份通知，请刷新页面后重试。")
+        problems = settings_errors(settings)
+        if problems:
+            raise WorkflowError(f"“{deliverable.label}”：{next(iter(problems.values()))}")
+        deadline = settings.deadline.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+        keep_cutoff = settings.late_policy is LatePolicy.cutoff
+        cutoff = settings.cutoff.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")) if keep_cutoff else None
+        for name, value in (("deadline", deadline), ("late_policy", settings.late_policy), ("cutoff", cutoff)):
+            if getattr(deliverable, name) != value:
+                setattr(deliverable, name, value)
+                changed.append(f"{deliverable.key}.{name}")
+    if changed:
+        record("campaign_edited", user=user, campaign_id=campaign.id, changed=changed)
+    db.session.flush()
+    return changed
+
+
+def remove_deliverable(deliverable: Deliverable, *, user: User) -> None:
+    """Remove a deliverable; refused once any unit has started on it, and for the last one."""
+    campaign = deliverable.campaign
+    check("remove_deliverable", campaign)
+    if len(campaign.deliverables) <= 1:
+        raise WorkflowError("通知至少需要一个报送事项，不能删除最后一个。")
+    started = db.session.scalar(sa.select(sa.func.count()).where(
+        Submission.deliverable_id == deliverable.id, Submission.state != SubmissionState.not_started))
+    if started:
+        raise WorkflowError(f"已有 {started} 个单位填写或报送了“{deliverable.label}”，不能删除。")
+    campaign.deliverables.remove(deliverable)
+    record("deliverable_removed", user=user, campaign_id=campaign.id, key=deliverable.key, title=deliverable.title)
+    db.session.flush()
+
+class PastDeadline(WorkflowError):
+    """Publishing would open deliverables whose deadline has already passed; needs confirmation."""
+
+    def __init__(self, deliverables: list[Deliverable]):
+        self.deliverables = deliverables
+        names = "、".join(f"“{d.label}”" for d in deliverables)
+        super().__init__(f"{names}的填报截止时间已过。仍要发布，请勾选确认；或先修改截止时间。")
+
+
+def past_deadlines(campaign: Campaign, now: datetime | None = None) -> list[Deliverable]:
+    """The campaign's deliverables whose deadline is already past."""
+    now = now or utcnow()
+    return [d for d in campaign.deliverables if d.deadline <= now]
+
+
+def publish(campaign: Campaign, *, user: User, now: datetime | None = None,
+            confirm_past_deadline: bool = False) -> Campaign:
+    """Open the campaign to its recipients: every recipient gets a 未填报 submission per deliverable.
+
+    A deadline already past is refused (PastDeadline) unless the coordinator confirmed it.
+    """
+    now = now or utcnow()
+    check("publish", campaign)
+    if not campaign.deliverables:
+        raise WorkflowError("通知还没有报送事项，不能发布。")
     if not campaign.recipients:
         raise WorkflowError("请先选择需要报送的单位，再发布。")
+    past = past_deadlines(campaign, now)
+    if past and not confirm_past_deadline:
+        raise PastDeadline(past)
     campaign.state = CampaignState.published
-    campaign.published_at = now or utcnow()
+    campaign.published_at = now
     ensure_submissions(campaign)
-    record("campaign_published", user=user, campaign_id=campaign.id, recipients=len(campaign.recipients))
+    record("campaign_published", user=user, campaign_id=campaign.id, recipients=len(campaign.recipients),
+           past_deadlines=[d.key for d in past])
     db.session.flush()
     return campaign
 
 
 def close(campaign: Campaign, *, user: User, now: datetime | None = None) -> Campaign:
     """Stop accepting submissions for every deliverable of the campaign."""
-    if campaign.state is not CampaignState.published:
-        raise WorkflowError("只有已发布的通知可以结束。")
+    check("close", campaign)
     campaign.state = CampaignState.closed
     campaign.closed_at = now or utcnow()
     record("campaign_closed", user=user, campaign_id=campaign.id)

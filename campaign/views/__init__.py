@@ -1,6 +1,8 @@
 """Blueprints: thin routes that parse, call a service, commit, and render or redirect."""
 from flask import Flask
 
+from . import campaigns
+
 
 def register(app: Flask) -> None:
     from . import admin, auth, coordinator, main, photos, reminders, reports, review, unit
@@ -8,6 +10,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(unit.bp)
+    app.register_blueprint(campaigns.bp)
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)

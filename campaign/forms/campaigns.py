@@ -1,0 +1,182 @@
+"""The coordinator's forms: new campaign from a preset or a definition, edit, publish, close."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField, StringField, \
+    TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+try:  # WTForms 3.3 declares options as SelectChoice; older versions take (value, label) pairs
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
+
+from ..models import LatePolicy
+from .base import BaseForm
+from .definition import InvalidDefinition
+from .deliverables import load_deliverables_text
+from .submission import clean_input
+
+MAX_DEFINITION_BYTES = 200_000
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+class LocalDateTimeField(StringField):
+    """A local date and time (<input type=datetime-local>), kept as typed when it cannot be read."""
+
+    widget_type = "datetime-local"
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "datetime-local", "step": "1"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw:
+            return
+        for fmt in DATETIME_FORMATS:
+            try:
+                self.data = datetime.strptime(self.raw, fmt)
+                return
+            except ValueError:
+                continue
+        raise ValueError("请填写正确的日期和时间，例如 2024-03-31 18:00。")
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, datetime):
+            return self.data.strftime("%Y-%m-%dT%H:%M:%S" if self.data.second else "%Y-%m-%dT%H:%M")
+        return ""
+
+
+class LocalDateField(DateField):
+    """A date (<input type=date>); an unreadable one is refused in Chinese and shown as typed."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("请填写正确的日期，例如 2024-02-08。") from None
+
+
+class OneOfChoices:
+    """The value must be one of the field's choices (WTForms' own check speaks English)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data not in {getattr(c, "value", None) or c[0] for c in field.choices}:
+            raise ValidationError(self.message)
+
+
+class PresetForm(BaseForm):
+    preset = RadioField("选择通知", choices=[], validate_choice=False,
+                        validators=[InputRequired(message="请选择一份通知。"), OneOfChoices("请选择一份通知。")])
+    shift = BooleanField("把通知中的日期改到今年（月、日和时刻不变）", default=True)
+
+
+class DefinitionForm(BaseForm):
+    title = StringField("通知标题", validators=[InputRequired(message="请填写通知标题。"),
+                                             Length(max=300, message="通知标题请不超过 300 字。")])
+    doc_number = StringField("文号", validators=[Optional(), Length(max=100, message="文号请不超过 100 字。")])
+    deadline = LocalDateTimeField("填报截止时间", validators=[Optional()])
+    definition = TextAreaField("表单定义", validators=[Length(max=MAX_DEFINITION_BYTES,
+                                                          message="表单定义过长，请删减后再试。")])
+    upload = FileField("或上传定义文件（.yaml、.yml 或 .txt，UTF-8 或 GBK 编码）")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Read an uploaded file into the text box first, so the text is shown again if refused."""
+        self.definitions = []
+        upload_error = self._take_upload()
+        ok = super().validate(extra_validators)
+        if upload_error:
+            self.upload.errors.append(upload_error)
+            return False
+        if ok:
+            try:
+                self.definitions = load_deliverables_text(self.definition.data or "")
+            except InvalidDefinition as exc:
+                self.definition.errors = [str(e) for e in exc.errors]
+                return False
+            if self.deadline.data is None and any(d.deadline is None for d in self.definitions):
+                self.deadline.errors.append("定义中没有写截止时间的报送事项，将使用这里的截止时间，请填写。")
+                return False
+        return ok
+
+    def _take_upload(self) -> str | None:
+        """Put an uploaded file's text into the text box; return what is wrong with the file, if anything."""
+        storage = self.upload.data
+        if not storage or not getattr(storage, "filename", ""):
+            self.definition.data = clean_input(self.definition.data or "")
+            return None
+        raw = storage.read(MAX_DEFINITION_BYTES + 1)
+        if len(raw) > MAX_DEFINITION_BYTES:
+            return "文件过大（超过 200 KB），请检查是否选错了文件。"
+        text = decode_text(raw)
+        if text is None:
+            return "无法读取该文件：请上传纯文本的 YAML 文件（UTF-8 或 GBK 编码），不要上传 Word 或 Excel 文件。"
+        self.definition.data = clean_input(text)
+        return None
+
+
+def decode_text(raw: bytes) -> str | None:
+    """The text of an uploaded plain-text file: UTF-8 (with or without BOM), else GB18030; None if binary."""
+    if b"\x00" in raw:
+        return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+POLICY_CHOICES = [SelectChoice(p.value, p.label) for p in LatePolicy]
+
+
+class DeliverableForm(Form):
+    id = HiddenField()
+    deadline = LocalDateTimeField("填报截止时间", validators=[InputRequired(message="请填写填报截止时间。")])
+    late_policy = RadioField("逾期处理", choices=POLICY_CHOICES, default=LatePolicy.flag.value, validate_choice=False,
+                             validators=[InputRequired(message="请选择逾期处理方式。"),
+                                         OneOfChoices("请选择逾期处理方式。")])
+    cutoff = LocalDateTimeField("补报截止时间", validators=[Optional()])
+
+    def validate_cutoff(self, field):
+        from ..services.campaigns import DeliverableSettings, settings_errors
+
+        if self.deadline.data is None or self.late_policy.data not in {p.value for p in LatePolicy}:
+            return
+        problems = settings_errors(DeliverableSettings(self.deadline.data, LatePolicy(self.late_policy.data), field.data))
+        if "cutoff" in problems:
+            raise ValidationError(problems["cutoff"])
+
+
+def _text(label, size, required=False):
+    first = InputRequired(message=f"请填写{label}。") if required else Optional()
+    return StringField(label, validators=[first, Length(max=size, message=f"{label}请不超过 {size} 字。")])
+
+
+class CampaignForm(BaseForm):
+    title = _text("通知标题", 300, required=True)
+    doc_number = _text("文号", 100)
+    issuer = _text("发文单位", 200)
+    issued_on = LocalDateField("印发日期", validators=[Optional()], render_kw={"type": "date"})
+    contact_department = _text("联系处室", 200)
+    contact_name = _text("联系人", 100)
+    contact_phone = _text("联系电话", 100)
+    contact_email = StringField("电子邮箱", validators=[Optional(), Email(message="请填写正确的电子邮箱地址。"),
+                                                    Length(max=254, message="电子邮箱请不超过 254 字。")])
+    deliverables = FieldList(FormField(DeliverableForm), min_entries=0, max_entries=50)
+
+
+class ConfirmForm(BaseForm):
+    """Publish or close: a tick that says the coordinator means it."""
+
+    confirm = BooleanField("我已核对，确认操作")

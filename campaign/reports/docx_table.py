@@ -11,9 +11,14 @@ from .word import new_document, para, paragraphs, save_streamed, style_id
 TEXT_TWIPS = int((297 - 28 - 26) / 25.4 * 1440)
 
 
+MIN_WIDTH = 8.5  # a narrow column still holds a two-character word at 10.5 pt with cell margins
+
+
 def _widths(columns: list[Column]) -> list[int]:
-    total = sum(c.width for c in columns)
-    return [int(TEXT_TWIPS * c.width / total) for c in columns]
+    """Column widths in twips over the landscape text width, in the proportions of the sheet."""
+    widths = [max(c.width, MIN_WIDTH) for c in columns]
+    total = sum(widths)
+    return [int(TEXT_TWIPS * w / total) for w in widths]
 
 
 def _cell(text, width: int, style: str, span: int = 1, vmerge: str | None = None) -> str:

@@ -61,5 +61,19 @@ def page(browser, request):
     context.close()
 
 
+def log_in(page, base: str, username: str, landing: str | None = None, password: str | None = None) -> None:
+    """Log in through the login page; wait for `landing` (a path) when given, else for the next page."""
+    from tests.conftest import PASSWORD
+
+    page.goto(base + "/auth/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password or PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    if landing:
+        page.wait_for_url(base + landing)
+    else:
+        page.wait_for_load_state()
+
+
 def has_chromium() -> bool:
     return shutil.which("chromium") is not None or os.path.exists(CHROMIUM)

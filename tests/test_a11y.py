@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Submission, SubmissionState
+from tests.browser import log_in
 from tests.conftest import PASSWORD
 from tests.test_access_matrix import endpoints, world  # noqa: F401 - fixture reused
 
@@ -30,12 +31,6 @@ def axe_page(browser):
     context.close()
 
 
-def log_in(page, base, username):
-    page.goto(base + "/auth/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def violations(page) -> list[str]:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignState, Role, Submission
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,6 @@ def xinxiang(make_unit, make_user):
     return dict(bureau=bureau, counties=counties, station=station, beijing=beijing)
 
 
-def log_in(page, base, username, lands_on):
-    page.goto(base + "/auth/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + lands_on)
 
 
 def test_coordinator_publishes_the_xinxiang_notice_to_a_subtree(page, live_server, xinxiang):

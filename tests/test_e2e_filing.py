@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Submission, SubmissionState
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,17 +17,11 @@ def beijing(make_unit, make_user, make_campaign):
     return unit, reporter, campaign
 
 
-def log_in(page, base, username):
-    page.goto(base + "/auth/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/unit/")
 
 
 def test_reporter_fills_both_annexes_and_gets_receipts(page, live_server, beijing):
     unit, reporter, campaign = beijing
-    log_in(page, live_server, "beijing")
+    log_in(page, live_server, "beijing", "/unit/")
 
     page.get_by_role("link", name="附件1").click()
     page.get_by_label("领导同志批示情况").fill("省委书记作出批示，要求抓好《纲要》贯彻落实。")
@@ -75,7 +69,7 @@ def test_reporter_fills_both_annexes_and_gets_receipts(page, live_server, beijin
 
 def test_autosave_keeps_a_draft_while_typing(page, live_server, beijing):
     unit, reporter, campaign = beijing
-    log_in(page, live_server, "beijing")
+    log_in(page, live_server, "beijing", "/unit/")
     page.goto(f"{live_server}/unit/deliverables/{campaign.deliverables[0].id}")
     page.get_by_label("组织开展学习情况").press_sequentially("边写边自动保存")
     page.locator("[data-autosave-status]").filter(has_text="已自动保存").wait_for(timeout=10_000)

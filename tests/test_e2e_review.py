@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import Role, Submission, SubmissionState
 from campaign.services.submissions import save_draft, submit
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 REASON = "“组织开展学习情况”过于简略，请补充集中学习的时间和参加人数。"
@@ -27,12 +27,6 @@ def provinces(make_unit, make_user, make_campaign):
     return campaign, mine
 
 
-def log_in(page, base, username, landing):
-    page.goto(base + "/auth/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + landing)
 
 
 def test_coordinator_returns_a_submission_and_the_reporter_sees_the_reason(page, live_server, provinces):

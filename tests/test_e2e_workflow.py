@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Revision, Submission, SubmissionState
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +26,6 @@ def round_trip(make_unit, make_user, make_campaign):
     return campaign, beijing
 
 
-def log_in(page, base, username, landing):
-    page.goto(base + "/auth/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + landing)
 
 
 def log_out(page):

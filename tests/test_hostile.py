@@ -3,13 +3,19 @@
 Routes come from the app's URL map, so a new route is covered as soon as it exists.
 """
 import hashlib
+import io
 import json
+
+import docx
+import openpyxl
 
 import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Submission
+from campaign.services.submissions import get_submission, submit, withdraw
+from tests.rollup_data import annex1_data, annex2_data
 from tests.conftest import PASSWORD, csrf_from, login
 from tests.test_access_matrix import ROLES, endpoints, world  # noqa: F401 - fixture reused
 
@@ -147,3 +153,44 @@ def test_payloads_in_every_field_are_shown_escaped(app, client, world, payload):
             body = response.get_data(as_text=True) if response.mimetype.startswith("text/") else ""
             for marker in RAW_MARKERS:
                 assert marker not in body, f"{rule.endpoint} shows {marker!r} unescaped"
+
+
+def _document_texts(data: bytes) -> list[str]:
+    document = docx.Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        texts += [cell.text for row in table.rows for cell in row.cells]
+    return texts
+
+
+def test_payloads_arrive_as_literal_text_in_excel_and_word(app, client, world):  # noqa: F811
+    """Each payload typed into a field of both annexes comes out unchanged in every rollup download."""
+    submission = db.session.get(Submission, world["values"]["submission_id"])
+    campaign = submission.deliverable.campaign
+    annex1, annex2 = campaign.deliverables
+    reporter = world["users"]["own_reporter"]
+    fields = ["leader_instructions", "study", "publicity", "experience", "contact_name"]
+    withdraw(submission, user=reporter)
+    submit(submission, annex1_data(1) | dict(zip(fields, PAYLOADS)), base_version=None, user=reporter)
+    sections = ["learning", "documents", "activities", "experience", "exemplars"]
+    submit(get_submission(annex2, submission.unit), annex2_data(1) | dict(zip(sections, PAYLOADS)),
+           base_version=None, user=reporter)
+    db.session.commit()
+
+    login(client, world["users"]["coordinator"])
+    base = f"/reports/campaigns/{campaign.id}/deliverables"
+    response = client.get(f"{base}/{annex1.id}/xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["汇总表"]
+    cells = {c.value: c.data_type for row in sheet.iter_rows() for c in row if c.value is not None}
+    response.close()
+    for payload in PAYLOADS:
+        holding = [kind for value, kind in cells.items() if payload in str(value)]
+        assert holding and set(holding) == {"s"}, f"{payload!r} is not literal text in the 汇总表: {holding}"
+    for url in (f"{base}/{annex1.id}/docx", f"{base}/{annex2.id}/docx"):
+        response = client.get(url)
+        assert response.status_code == 200
+        texts = _document_texts(response.data)
+        response.close()
+        for payload in PAYLOADS:
+            assert any(payload in text for text in texts), f"{payload!r} missing from {url}"

@@ -33,18 +33,18 @@ from campaign.reports.compile import body_fields, build_compilation_docx  # noqa
 from campaign.reports.layout import header_rows, table_columns, unit_block  # noqa: E402
 from campaign.reports.word import new_document, para, save_streamed  # noqa: E402
 from campaign.reports.xlsx import STATUS_COLUMNS, build_summary_xlsx, named_styles  # noqa: E402
-from tests.rollup_data import annex1_data, annex2_data, entry, form, rollup  # noqa: E402
+from tests.rollup_data import annex1_data, annex2_data, entry, form, rollup, varied_text  # noqa: E402
 
 ANNEX1 = form("samr_2023_9", "annex1")
 ANNEX2 = form("samr_2023_9", "annex2")
 
 
 def annex1_rollup(units: int):
-    return rollup(ANNEX1, lambda: (entry(i, annex1_data(i, 300, 1 + i % 2)) for i in range(1, units + 1)))
+    return rollup(ANNEX1, lambda: (entry(i, annex1_data(i, 300, 1 + i % 2, varied_text)) for i in range(1, units + 1)))
 
 
 def annex2_rollup(units: int):
-    return rollup(ANNEX2, lambda: (entry(i, annex2_data(i, 3000)) for i in range(1, units + 1)), key="annex2",
+    return rollup(ANNEX2, lambda: (entry(i, annex2_data(i, 3000, varied_text)) for i in range(1, units + 1)), key="annex2",
                   title="《质量强国建设纲要》学习宣传贯彻工作总结提纲", short="附件2")
 
 

@@ -1,6 +1,8 @@
 """In-memory rollups for the builder tests and the benchmark (no database)."""
 from __future__ import annotations
 
+import functools
+import random
 from datetime import datetime, timedelta, timezone
 
 from campaign.forms.presets import load_preset
@@ -23,7 +25,24 @@ def text_of(chars: int, seed: int = 0) -> str:
     return "\n".join(text[i:i + 300] for i in range(0, len(text), 300))
 
 
-def annex1_data(i: int, cell_chars: int = 300, documents: int = 2) -> dict:
+POOL = sorted(set(PARAGRAPH + "质量强国建设纲要学习宣传贯彻工作总结提纲市场监管部门组织开展领导批示文件发文主体进展经验做法典型案例"))
+
+
+@functools.cache
+def _random_text() -> str:
+    return "".join(random.Random(2023).choices(POOL, k=1 << 20))
+
+
+def varied_text(chars: int, seed: int = 0) -> str:
+    """Like `text_of`, but cut from a long run of randomly drawn characters, so that it compresses
+    about as badly as real prose rather than like one sentence repeated (realistic file sizes)."""
+    source = _random_text()
+    start = (seed * 7919) % (len(source) - chars)
+    text = source[start:start + chars]
+    return "\n".join(text[i:i + 300] for i in range(0, len(text), 300))
+
+
+def annex1_data(i: int, cell_chars: int = 300, documents: int = 2, text_of=text_of) -> dict:
     return {
         "leader_instructions": text_of(cell_chars, i), "study": text_of(cell_chars, i + 1),
         "documents": [{"name": f"贯彻落实《质量强国建设纲要》实施方案（第{j + 1}号）", "issuer": "省委、省政府",
@@ -34,7 +53,7 @@ def annex1_data(i: int, cell_chars: int = 300, documents: int = 2) -> dict:
     }
 
 
-def annex2_data(i: int, total_chars: int = 3000) -> dict:
+def annex2_data(i: int, total_chars: int = 3000, text_of=text_of) -> dict:
     each = total_chars // 5
     return {"title": f"第{i}单位学习宣传贯彻《质量强国建设纲要》工作总结", "learning": text_of(each, i),
             "documents": text_of(each, i + 1), "activities": text_of(each, i + 2),

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
+LABEL_ROOM = 110  # width of a "截止 02-27 18:00" label
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,11 @@ class Tick:
 class Marker:
     x: float
     label: str
+    anchor: str = "end"  # the label's side of the line: "end" (left of it) or "start" (right of it)
+
+    @property
+    def label_x(self) -> float:
+        return self.x - 4 if self.anchor == "end" else self.x + 4
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,9 @@ class CumulativeChart:
 
 def cumulative_chart(times: list[datetime], *, due: int, start: datetime, deadline: datetime, now: datetime,
                      zone: str) -> CumulativeChart:
-    """Geometry for `times` (sorted submit instants) from `start` to past the deadline or now."""
+    """Geometry for `times` (sorted submit instants) from `start` (or the deadline, if earlier: a
+    notice published late) to past the deadline or now."""
+    start = min(start, deadline)
     end = max(deadline, now, times[-1] if times else start)
     end = end + (end - start) / 20 if end > start else start + timedelta(days=1)
     span = (end - start).total_seconds()
@@ -64,7 +72,9 @@ def cumulative_chart(times: list[datetime], *, due: int, start: datetime, deadli
     local = ZoneInfo(zone)
     return CumulativeChart(
         width=WIDTH, height=HEIGHT, left=x0, right=x1, top=y1, bottom=y0, path="".join(points), due_y=y(due),
-        deadline=Marker(x(deadline), f"截止 {deadline.astimezone(local):%m-%d %H:%M}"),
+        deadline=Marker(x(deadline), f"截止 {deadline.astimezone(local):%m-%d %H:%M}",
+                        # near the left axis the label goes right of the line, clear of the counts
+                        "end" if x(deadline) - x0 > LABEL_ROOM else "start"),
         now=Marker(x(now), "现在") if start <= now <= end else None,
         x_ticks=[Tick(x(t), f"{t.astimezone(local):%m-%d}") for t in _day_ticks(start, end, local)],
         y_ticks=[Tick(y(c), str(c)) for c in _count_ticks(top_count)],

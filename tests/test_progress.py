@@ -1,6 +1,6 @@
 """Progress counting without HTTP, the chart geometry, and a query count that does not grow with units."""
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -141,6 +141,16 @@ def test_first_submits_feed_the_chart(build):
     assert chart.left < chart.deadline.x < chart.now.x <= chart.right
     assert chart.bottom > chart.due_y >= chart.top
     assert chart.y_ticks[0].label == "0" and chart.x_ticks
+
+
+def test_a_notice_published_after_its_deadline_charts_from_the_deadline():
+    deadline = datetime(2026, 2, 27, 10, 0, tzinfo=timezone.utc)
+    published = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    chart = cumulative_chart([], due=21, start=published, deadline=deadline, now=published + timedelta(hours=1),
+                             zone="Asia/Shanghai")
+    assert chart.deadline.x == chart.left                     # the deadline is on the chart, at its start
+    assert chart.deadline.anchor == "start" and chart.deadline.label_x > chart.left  # label clear of the axis
+    assert chart.deadline.label == "截止 02-27 18:00"
 
 
 @contextmanager

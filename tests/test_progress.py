@@ -1,4 +1,5 @@
 """Progress counting without HTTP, the chart geometry, and a query count that does not grow with units."""
+import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -223,3 +224,23 @@ def test_a_cell_owes_exactly_when_it_is_not_reported():
         cell = Cell.of(unit_id=1, deliverable_id=1, submission_id=None, state=state, deadline=now - timedelta(days=1),
                        extension=None, submitted_at=None, return_reason=None, now=now)
         assert cell.overdue is state.owes and cell.reported is not state.owes
+
+
+def test_campaign_list_queries_do_not_grow_with_campaigns_or_units(app, client, make_user, make_campaign):
+    coordinator = make_user(Role.coordinator)
+    login(client, coordinator)
+
+    def list_queries():
+        db.session.expire_all()
+        with counting_queries() as statements:
+            response = client.get("/coordinator/")
+        assert response.status_code == 200
+        return len(statements), response.get_data(as_text=True)
+
+    make_campaign(units=bulk_units(5, "a"), coordinator=coordinator)
+    few, _ = list_queries()
+    make_campaign(units=bulk_units(300, "b"), coordinator=coordinator)
+    make_campaign(units=bulk_units(20, "c"), coordinator=coordinator)
+    many, page = list_queries()
+    assert few == many
+    assert [int(n) for n in re.findall(r"<td>(\d+)</td>", page)] == [20, 300, 5]  # 应报单位, newest first

@@ -233,3 +233,44 @@ def test_rollup_counts_reminders_sent_per_unit(app, setting, smtp_server):
     run_pass()
     entries = {e.unit_name: e.reminders for e in collect(campaign, annex).entries()}
     assert entries["北京市市场监督管理局"] == 1 and entries["天津市市场监督管理委员会"] == 0
+
+
+
+def test_all_owing_units_of_a_deliverable_with_one_tick(app, client, smtp_server, make_unit, make_user,
+                                                        make_campaign, login_as):
+    """One tick takes every unit that still owes; the first messages go at once, the rest stay queued
+    for the next run, which sends each of them once."""
+    app.config.update(smtp_server.settings(MAIL_DEFAULT_SENDER=SENDER), REMINDER_SEND_NOW=2)
+    units = [make_unit(f"第{i}号市场监督管理局", email=f"unit{i}@units.example.cn") for i in range(5)]
+    coordinator = make_user(Role.coordinator)
+    campaign = make_campaign(units=units, coordinator=coordinator)
+    campaign.timezone = zone_at(14)
+    annex1_, annex2_ = campaign.deliverables
+    reporter = make_user(Role.reporter, unit=units[0], email=units[0].contacts[0].email)
+    submit(get_submission(annex1_, units[0]), annex1(), base_version=None, user=reporter)
+    db.session.commit()
+    login_as(coordinator)
+    page = client.get(page_url(campaign)).get_data(as_text=True)
+    assert "全部 4 个尚未报送的单位" in page and "全部 5 个尚未报送的单位" in page
+
+    preview = client.post(page_url(campaign) + "preview", data={"everyone": [str(annex1_.id)]}).get_data(as_text=True)
+    assert all(f"第{i}号市场监督管理局" in preview for i in range(1, 5)) and "第0号市场监督管理局" not in preview
+    key = re.search(r'name="key"[^>]*value="([0-9a-f]{32})"', preview).group(1)
+    chosen = re.findall(r'name="selected"[^>]*value="([0-9:]+)"', preview)
+    assert sorted(chosen) == sorted(f"{annex1_.id}:{u.id}" for u in units[1:])
+    done = client.post(page_url(campaign) + "send", data={"selected": chosen, "key": key},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已发送 2 封催报。" in done and "其余 2 封催报已排入发送队列" in done
+    assert len(smtp_server.messages) == 2
+    run_pass(datetime.now(timezone.utc), campaign_id=campaign.id)
+    manual = [m for m in smtp_server.messages if reminder_header(m.message)[1] == f"manual-{key}"]
+    assert sorted(to_address(m) for m in manual) == [f"unit{i}@units.example.cn" for i in range(1, 5)]
+    client.post(page_url(campaign) + "send", data={"selected": chosen, "key": key})  # resubmitted
+    run_pass(datetime.now(timezone.utc), campaign_id=campaign.id)
+    assert len([m for m in smtp_server.messages if reminder_header(m.message)[1] == f"manual-{key}"]) == 4
+
+
+def test_nothing_ticked_and_no_unit_owing_say_what_to_do(client, setting):
+    annex, campaign = setting["annex"], setting["campaign"]
+    empty = client.post(page_url(campaign) + "preview", data={"everyone": ["999999"]})
+    assert empty.status_code == 400 and "请至少勾选一个单位" in empty.get_data(as_text=True)

@@ -12,12 +12,16 @@ class SelectionForm(BaseForm):
     """Units ticked on the 催报 page, as 'deliverable_id:unit_id' values."""
 
     selected = SelectMultipleField("选择单位", validate_choice=False)
+    everyone = SelectMultipleField("全部尚未报送的单位", validate_choice=False)  # deliverable ids
 
     def __init__(self, *args, owing: set[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.owing = owing
 
     def validate_selected(self, field):
+        field.data = list(field.data or [])
+        for deliverable_id in self.everyone.data or []:
+            field.data += [value for value in self.owing if value.partition(":")[0] == deliverable_id]
         if not field.data:
             raise ValidationError("请至少勾选一个单位，再预览催报。")
         field.data = [value for value in field.data if value in self.owing]

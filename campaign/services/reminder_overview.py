@@ -12,7 +12,7 @@ from ..models import Campaign, Deliverable, Extension, Reminder, ReminderStatus,
 from .deadlines import effective_deadline
 from .reminder_messages import Composed
 from .reminder_schedule import Schedule
-from .reminders import Recipient, reporters_by_unit, message_for, owing_units, unit_recipients
+from .reminders import Recipient, message_for, owing_recipients, owing_units, reporters_by_unit, unit_recipients
 
 # A row still `sending` this long after its claim belongs to a run that died mid-send.
 STUCK_AFTER = timedelta(minutes=15)
@@ -73,30 +73,25 @@ def overview(campaign: Campaign) -> list[DeliverableOverview]:
 
 
 def selected_pairs(campaign: Campaign, values: list[str]) -> list[tuple[Deliverable, Unit]]:
-    """'deliverable_id:unit_id' values → (deliverable, unit) of this campaign, in page order."""
+    """'deliverable_id:unit_id' values → (deliverable, unit) of this campaign, once each, in page order."""
     deliverables = {d.id: d for d in campaign.deliverables}
     recipients = {u.id: u for u in campaign.recipients}
-    pairs = []
+    chosen = set()
     for value in values:
         deliverable_id, _, unit_id = value.partition(":")
         if deliverable_id.isdigit() and unit_id.isdigit():
             deliverable, unit = deliverables.get(int(deliverable_id)), recipients.get(int(unit_id))
-            if deliverable and unit and (deliverable, unit) not in pairs:
-                pairs.append((deliverable, unit))
-    return pairs
+            if deliverable and unit:
+                chosen.add((deliverable, unit))
+    return sorted(chosen, key=lambda pair: (pair[0].sort_order, pair[0].id, pair[1].sort_order, pair[1].id))
 
 
 def previews(pairs: list[tuple[Deliverable, Unit]], now: datetime, kind: str) -> list[Preview]:
     """Every message a manual 催报 of these units would send, exactly as it would be sent now."""
-    found = []
-    for deliverable, unit in pairs:
-        for owing_unit, submission in owing_units(deliverable, [unit.id]):
-            reporters = reporters_by_unit([unit.id]).get(unit.id, ())
-            for recipient in unit_recipients(owing_unit, reporters):
-                found.append(Preview(owing_unit, deliverable, recipient,
-                                     message_for(deliverable, owing_unit, submission, kind=kind,
-                                                 recipient=recipient, now=now)))
-    return found
+    return [Preview(unit, deliverable, recipient,
+                    message_for(deliverable, unit, submission, kind=kind, recipient=recipient, now=now))
+            for deliverable, unit, submission, recipients in owing_recipients(pairs)
+            for recipient in recipients]
 
 
 def ledger_rows(campaign: Campaign, limit: int = 300) -> list[Reminder]:

@@ -110,6 +110,28 @@ def owing_units(deliverable: Deliverable, unit_ids: list[int] | None = None) -> 
     return [(unit, submission) for unit, submission in db.session.execute(query)]
 
 
+def owing_recipients(pairs: list[tuple[Deliverable, Unit]]
+                     ) -> list[tuple[Deliverable, Unit, Submission | None, list[Recipient]]]:
+    """Of the chosen (deliverable, unit) pairs, those that still owe, with their recipients, in the
+    pairs' order; a few queries per deliverable however many units were chosen."""
+    wanted: dict[int, list[int]] = {}
+    for deliverable, unit in pairs:
+        wanted.setdefault(deliverable.id, []).append(unit.id)
+    owing: dict[tuple[int, int], tuple[Unit, Submission | None]] = {}
+    deliverables = {d.id: d for d, _ in pairs}
+    for deliverable_id, unit_ids in wanted.items():
+        for unit, submission in owing_units(deliverables[deliverable_id], unit_ids):
+            owing[deliverable_id, unit.id] = (unit, submission)
+    reporters = reporters_by_unit(sorted({unit_id for _, unit_id in owing}))
+    found = []
+    for deliverable, unit in pairs:
+        if (deliverable.id, unit.id) in owing:
+            owing_unit, submission = owing[deliverable.id, unit.id]
+            found.append((deliverable, owing_unit, submission,
+                          unit_recipients(owing_unit, reporters.get(unit.id, ()))))
+    return found
+
+
 def plan(now: datetime, *, campaign_id: int | None = None) -> list[Due]:
     """Scheduled messages due at `now` and not yet in the ledger (none for a campaign in its quiet hours)."""
     query = sa.select(Campaign).where(Campaign.state == CampaignState.published).order_by(Campaign.id)
@@ -307,12 +329,8 @@ def queue_manual(campaign: Campaign, selected: list[tuple[Deliverable, Unit]], *
     kind = manual_kind(key)
     due_at = out_of_quiet_hours(now, campaign.timezone)
     new_ids, repeated = [], 0
-    for deliverable, unit in selected:
-        owing = owing_units(deliverable, [unit.id])
-        if not owing:
-            continue
-        reporters = reporters_by_unit([unit.id])
-        for recipient in unit_recipients(owing[0][0], reporters.get(unit.id, ())):
+    for deliverable, unit, _submission, recipients in owing_recipients(selected):
+        for recipient in recipients:
             row_id = ledger.insert_or_skip(
                 deliverable_id=deliverable.id, unit_id=unit.id, kind=kind, recipient=recipient.address,
                 recipient_name=recipient.name[:100], status=ReminderStatus.queued, due_at=due_at, claimed_at=now,

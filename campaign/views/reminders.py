@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import managed_campaign_or_404, role_required
@@ -90,7 +90,7 @@ def send(campaign_id: int):
         record("reminders_requested", user=current_user, campaign_id=campaign.id, messages=len(new_ids),
                units=[f"{d.id}:{u.id}" for d, u in pairs])
         db.session.commit()
-    report = send_queued(new_ids, now)
+    report = send_queued(new_ids[:current_app.config["REMINDER_SEND_NOW"]], now)
     _flash_outcome(campaign, new_ids, repeated, report, now)
     return redirect(url_for("reminders.index", campaign_id=campaign.id))
 
@@ -103,10 +103,13 @@ def _flash_outcome(campaign, new_ids, repeated, report, now) -> None:
         return
     if sent:
         flash(f"已发送 {sent} 封催报。", "success")
-    if waiting:
+    if waiting and in_quiet_hours(now, campaign.timezone):
         release = out_of_quiet_hours(now, campaign.timezone)
         flash(f"现在是夜间免打扰时段（22:00–08:00），{waiting} 封催报将于"
               f"{release.astimezone(campaign.zone):%m月%d日 %H:%M}自动发出。", "info")
+    elif waiting:
+        flash(f"其余 {waiting} 封催报已排入发送队列，由定时催报任务在几分钟内陆续发出，"
+              "结果见下方“发送记录”。", "info")
     if failed:
         flash(f"{failed} 封发送失败，系统将自动重试；失败原因见下方“发送异常”。", "error")
     if report.count("skipped"):

@@ -274,3 +274,22 @@ def test_nothing_ticked_and_no_unit_owing_say_what_to_do(client, setting):
     annex, campaign = setting["annex"], setting["campaign"]
     empty = client.post(page_url(campaign) + "preview", data={"everyone": ["999999"]})
     assert empty.status_code == 400 and "请至少勾选一个单位" in empty.get_data(as_text=True)
+
+
+def test_claiming_many_rows_skips_the_keys_already_taken_across_batches(setting):
+    from campaign.services import reminder_ledger as ledger
+
+    annex, campaign = setting["annex"], setting["campaign"]
+    now = datetime.now(timezone.utc)
+
+    def row(unit, address):
+        return dict(deliverable_id=annex.id, unit_id=unit.id, kind="manual-" + "a" * 32, recipient=address,
+                    recipient_name="", status=ReminderStatus.queued, due_at=now, claimed_at=now, attempts=0,
+                    subject="")
+
+    first = ledger.insert_many_or_skip([row(setting["owing"], "a@x.cn")])
+    rows = [row(setting["owing"], "a@x.cn"), row(setting["owing"], "b@x.cn"), row(setting["returned"], "c@x.cn")]
+    second = ledger.insert_many_or_skip(rows, batch=2)
+    assert len(first) == 1 and len(second) == 2 and not set(first) & set(second)
+    stored = db.session.scalars(sa.select(Reminder.recipient).order_by(Reminder.recipient)).all()
+    assert stored == ["a@x.cn", "b@x.cn", "c@x.cn"]

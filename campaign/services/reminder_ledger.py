@@ -35,6 +35,17 @@ def insert_or_skip(**values) -> int | None:
     return new_id
 
 
+def insert_many_or_skip(rows: list[dict], batch: int = 500) -> list[int]:
+    """Insert ledger rows in a few statements and commit once; the ids of those whose key was free."""
+    new_ids: list[int] = []
+    for start in range(0, len(rows), batch):
+        statement = (_insert(Reminder.__table__).values(rows[start:start + batch]).on_conflict_do_nothing()
+                     .returning(Reminder.id))
+        new_ids.extend(db.session.execute(statement).scalars())
+    db.session.commit()
+    return sorted(new_ids)
+
+
 CLAIMABLE = (ReminderStatus.queued, ReminderStatus.failed)
 
 

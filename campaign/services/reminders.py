@@ -328,16 +328,9 @@ def queue_manual(campaign: Campaign, selected: list[tuple[Deliverable, Unit]], *
     """Claim one ledger row per recipient of each selected unit that still owes; (new row ids, already claimed)."""
     kind = manual_kind(key)
     due_at = out_of_quiet_hours(now, campaign.timezone)
-    new_ids, repeated = [], 0
-    for deliverable, unit, _submission, recipients in owing_recipients(selected):
-        for recipient in recipients:
-            row_id = ledger.insert_or_skip(
-                deliverable_id=deliverable.id, unit_id=unit.id, kind=kind, recipient=recipient.address,
-                recipient_name=recipient.name[:100], status=ReminderStatus.queued, due_at=due_at, claimed_at=now,
-                attempts=0, subject="", requested_by_id=user.id,
-            )
-            if row_id is None:
-                repeated += 1
-            else:
-                new_ids.append(row_id)
-    return new_ids, repeated
+    rows = [dict(deliverable_id=deliverable.id, unit_id=unit.id, kind=kind, recipient=recipient.address,
+                 recipient_name=recipient.name[:100], status=ReminderStatus.queued, due_at=due_at, claimed_at=now,
+                 attempts=0, subject="", requested_by_id=user.id)
+            for deliverable, unit, _submission, recipients in owing_recipients(selected) for recipient in recipients]
+    new_ids = ledger.insert_many_or_skip(rows)
+    return new_ids, len(rows) - len(new_ids)

@@ -85,10 +85,11 @@ def send(campaign_id: int):
         return _page(campaign, selection=form, status=400)
     now = utcnow()
     pairs = selected_pairs(campaign, form.selected.data)
+    chosen = [f"{d.id}:{u.id}" for d, u in pairs]  # read before the claim's commit expires the units
     new_ids, repeated = queue_manual(campaign, pairs, key=form.key.data, user=current_user, now=now)
     if new_ids:
         record("reminders_requested", user=current_user, campaign_id=campaign.id, messages=len(new_ids),
-               units=[f"{d.id}:{u.id}" for d, u in pairs])
+               units=chosen)
         db.session.commit()
     report = send_queued(new_ids[:current_app.config["REMINDER_SEND_NOW"]], now)
     _flash_outcome(campaign, new_ids, repeated, report, now)

@@ -293,3 +293,18 @@ def test_claiming_many_rows_skips_the_keys_already_taken_across_batches(setting)
     assert len(first) == 1 and len(second) == 2 and not set(first) & set(second)
     stored = db.session.scalars(sa.select(Reminder.recipient).order_by(Reminder.recipient)).all()
     assert stored == ["a@x.cn", "b@x.cn", "c@x.cn"]
+
+
+def test_preview_gives_a_unit_its_extended_deadline(client, setting):
+    from campaign import timefmt
+    from campaign.services.review import extend
+
+    annex, campaign, owing = setting["annex"], setting["campaign"], setting["owing"]
+    later = annex.deadline + timedelta(days=7)
+    extend(get_submission(annex, owing), deadline=later, reason="机构调整，延期一周。", user=setting["coordinator"])
+    db.session.commit()
+    preview = client.post(page_url(campaign) + "preview",
+                          data={"selected": [f"{annex.id}:{owing.id}", f"{annex.id}:{setting['returned'].id}"]})
+    page = preview.get_data(as_text=True)
+    assert timefmt.format_instant(later, campaign.timezone) in page            # 北京: its own deadline
+    assert timefmt.format_instant(annex.deadline, campaign.timezone) in page   # 河北: the notice's

@@ -88,8 +88,11 @@ def selected_pairs(campaign: Campaign, values: list[str]) -> list[tuple[Delivera
 
 def previews(pairs: list[tuple[Deliverable, Unit]], now: datetime, kind: str) -> list[Preview]:
     """Every message a manual 催报 of these units would send, exactly as it would be sent now."""
+    extensions = {(e.deliverable_id, e.unit_id): e for e in db.session.scalars(
+        sa.select(Extension).where(Extension.deliverable_id.in_({d.id for d, _ in pairs})))}
     return [Preview(unit, deliverable, recipient,
-                    message_for(deliverable, unit, submission, kind=kind, recipient=recipient, now=now))
+                    message_for(deliverable, unit, submission, kind=kind, recipient=recipient, now=now,
+                                extension=extensions.get((deliverable.id, unit.id))))
             for deliverable, unit, submission, recipients in owing_recipients(pairs)
             for recipient in recipients]
 

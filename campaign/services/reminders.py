@@ -23,7 +23,7 @@ from ..mail import MailError, app_settings, build_message, deliver
 from ..models import (Campaign, CampaignState, Deliverable, Extension, Reminder, ReminderStatus, Role, Submission,
                       SubmissionState, Unit, User, campaigns as campaign_tables, utcnow)
 from . import reminder_ledger as ledger
-from .deadlines import closes_at, effective_deadline
+from .deadlines import LOOKUP, closes_at, effective_deadline
 from .reminder_messages import Composed, compose, content_for
 from .reminder_schedule import MANUAL_PREFIX, Schedule, in_quiet_hours, latest_due, out_of_quiet_hours, slots
 
@@ -172,9 +172,10 @@ def _plan_deliverable(deliverable: Deliverable, now: datetime) -> list[Due]:
 
 
 def message_for(deliverable: Deliverable, unit: Unit, submission: Submission | None, *, kind: str,
-                recipient: Recipient, now: datetime) -> Composed:
-    """The message as it would be sent now (also the coordinator's preview)."""
-    deadline = effective_deadline(deliverable, unit.id)
+                recipient: Recipient, now: datetime, extension=LOOKUP) -> Composed:
+    """The message as it would be sent now (also the coordinator's preview); pass the unit's
+    `extension` (or None) when it is already known, to save a query."""
+    deadline = effective_deadline(deliverable, unit.id, extension)
     return compose(content_for(deliverable, unit, submission, kind=kind, recipient_name=recipient.name,
                                deadline=deadline, now=now))
 

@@ -75,5 +75,21 @@ def log_in(page, base: str, username: str, landing: str | None = None, password:
         page.wait_for_load_state()
 
 
+def fill_annex1(page, *, study: str, documents: list[tuple[str, str, str]], leader: str = "主要负责同志作出批示。",
+                publicity: str = "开设专栏。", experience: str = "清单化推进。") -> None:
+    """Fill the open SAMR 附件1 form as a reporter types it, adding one row per (name, issuer, progress)."""
+    page.get_by_label("领导同志批示情况").fill(leader)
+    page.get_by_label("组织开展学习情况").fill(study)
+    for i, (name, issuer, progress) in enumerate(documents):
+        page.get_by_role("button", name="增加文件").click()
+        page.locator(f"#documents-{i}-name").fill(name)
+        page.locator(f"#documents-{i}-issuer").fill(issuer)
+        page.locator(f"#documents-{i}-progress").fill(progress)
+    page.get_by_label("开展的重点和特色宣传贯彻工作").fill(publicity)
+    page.get_by_label("好的经验和做法").fill(experience)
+    page.get_by_label("联系人", exact=True).fill("王建国")
+    page.get_by_label("联系电话").fill("010-12345678")
+
+
 def has_chromium() -> bool:
     return shutil.which("chromium") is not None or os.path.exists(CHROMIUM)

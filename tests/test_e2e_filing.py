@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Submission, SubmissionState
-from tests.browser import log_in
+from tests.browser import fill_annex1, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,17 +24,8 @@ def test_reporter_fills_both_annexes_and_gets_receipts(page, live_server, beijin
     log_in(page, live_server, "beijing", "/unit/")
 
     page.get_by_role("link", name="附件1").click()
-    page.get_by_label("领导同志批示情况").fill("省委书记作出批示，要求抓好《纲要》贯彻落实。")
-    page.get_by_label("组织开展学习情况").fill("召开党组理论学习中心组专题学习会。")
-    for i, (name, issuer, progress) in enumerate([("实施方案", "市委、市政府", "已印发"), ("工作要点", "市市场监管局", "起草中")]):
-        page.get_by_role("button", name="增加文件").click()
-        page.locator(f"#documents-{i}-name").fill(name)
-        page.locator(f"#documents-{i}-issuer").fill(issuer)
-        page.locator(f"#documents-{i}-progress").fill(progress)
-    page.get_by_label("开展的重点和特色宣传贯彻工作").fill("开设专栏。")
-    page.get_by_label("好的经验和做法").fill("清单化推进。")
-    page.get_by_label("联系人", exact=True).fill("王建国")
-    page.get_by_label("联系电话").fill("010-12345678")
+    fill_annex1(page, leader="省委书记作出批示，要求抓好《纲要》贯彻落实。", study="召开党组理论学习中心组专题学习会。",
+                documents=[("实施方案", "市委、市政府", "已印发"), ("工作要点", "市市场监管局", "起草中")])
     page.get_by_role("button", name="报送").click()
     page.wait_for_url("**/receipt")
     assert "报送回执" in page.content()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Revision, Submission, SubmissionState
-from tests.browser import log_in
+from tests.browser import fill_annex1, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,17 +35,8 @@ def log_out(page):
 
 def file_annex1(page):
     page.get_by_role("link", name="附件1").click()
-    page.get_by_label("领导同志批示情况").fill("市委主要负责同志作出批示。")
-    page.get_by_label("组织开展学习情况").fill(FIRST)
-    for i, (name, issuer, progress) in enumerate(DOCUMENTS):
-        page.get_by_role("button", name="增加文件").click()
-        page.locator(f"#documents-{i}-name").fill(name)
-        page.locator(f"#documents-{i}-issuer").fill(issuer)
-        page.locator(f"#documents-{i}-progress").fill(progress)
-    page.get_by_label("开展的重点和特色宣传贯彻工作").fill("开设“质量强国”专栏。")
-    page.get_by_label("好的经验和做法").fill("清单化推进，季度调度。")
-    page.get_by_label("联系人", exact=True).fill("王建国")
-    page.get_by_label("联系电话").fill("010-12345678")
+    fill_annex1(page, study=FIRST, documents=DOCUMENTS, publicity="开设“质量强国”专栏。",
+                experience="清单化推进，季度调度。")
     page.get_by_role("button", name="报送").click()
     page.wait_for_url("**/receipt")
     assert page.locator(".receipt-no").inner_text().startswith("HZ")

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from campaign import create_app
@@ -69,24 +70,15 @@ def test_without_smtp_each_message_is_an_eml_file_in_the_outbox(app, runner, mak
         assert message["Subject"].startswith("【报送通知】") and message["Message-ID"]
 
 
-def test_reminders_go_through_starttls_with_login(app, make_smtp_server, make_unit, make_user):
-    server = make_smtp_server(starttls=True, username="campaign", password="s3cret")
+@pytest.mark.parametrize("security", [{"starttls": True}, {"implicit_ssl": True}], ids=["starttls", "ssl"])
+def test_reminders_go_through_an_encrypted_login(app, make_smtp_server, make_unit, make_user, security):
+    server = make_smtp_server(**security, username="campaign", password="s3cret")
     app.config.update(server.settings(MAIL_DEFAULT_SENDER=SENDER))
     unit = make_unit(email="tls@units.example.cn")
     fixed_campaign(make_user(Role.coordinator), [unit], published=local(2026, 3, 10, 9, 30),
                    deadlines=[local(2026, 3, 31, 23, 59, 59), local(2026, 12, 31, 23, 59, 59)])
     assert run_pass(local(2026, 3, 10, 10, 0)).count("sent") == 2
     assert all(r.tls and r.login == "campaign" for r in server.messages)
-
-
-def test_reminders_go_through_implicit_ssl(app, make_smtp_server, make_unit, make_user):
-    server = make_smtp_server(implicit_ssl=True, username="campaign", password="s3cret")
-    app.config.update(server.settings(MAIL_DEFAULT_SENDER=SENDER))
-    unit = make_unit(email="ssl@units.example.cn")
-    fixed_campaign(make_user(Role.coordinator), [unit], published=local(2026, 3, 10, 9, 30),
-                   deadlines=[local(2026, 3, 31, 23, 59, 59), local(2026, 12, 31, 23, 59, 59)])
-    assert run_pass(local(2026, 3, 10, 10, 0)).count("sent") == 2
-    assert all(r.tls for r in server.messages)
 
 
 def _live_campaign(make_unit, make_user):

@@ -15,15 +15,9 @@ from ..mail import MailError, send_email
 from ..models import Extension, Revision, Submission, SubmissionState, User, record, utcnow
 from . import WorkflowError
 from .deadlines import accepts, effective_deadline, extension_for
-from .submissions import REFUSALS, TRANSITIONS, _flush
+from .submissions import _flush, check_transition
 
 S = SubmissionState
-
-
-def check_transition(action: str, submission: Submission) -> None:
-    """Refuse an action the submission's state does not allow."""
-    if submission.state not in TRANSITIONS[action]:
-        raise WorkflowError(REFUSALS[action])
 
 
 def return_(submission: Submission, *, reason: str, user: User, now: datetime | None = None) -> Submission:

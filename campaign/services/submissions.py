@@ -41,7 +41,8 @@ class EditConflict(WorkflowError):
         super().__init__(f"{who}已在您编辑期间保存了新的内容。请对照下方两个版本，合并后再保存。")
 
 
-def _check(action: str, submission: Submission) -> None:
+def check_transition(action: str, submission: Submission) -> None:
+    """Refuse, with the reason shown to the user, an action the submission's state does not allow."""
     if submission.state not in TRANSITIONS[action]:
         raise WorkflowError(REFUSALS[action])
 
@@ -87,7 +88,7 @@ def save_draft(submission: Submission, data: dict, *, base_version: int | None, 
                now: datetime | None = None) -> Submission:
     """Store the unit's work in progress; a 未填报 becomes 草稿, a 已退回 stays 已退回."""
     now = now or utcnow()
-    _check("save", submission)
+    check_transition("save", submission)
     if not accepts(submission.deliverable, submission.unit_id, now):
         raise WorkflowError(closed_message(submission.deliverable))
     _write(submission, data, base_version, user, now)
@@ -108,7 +109,7 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
            now: datetime | None = None) -> Revision:
     """Submit validated data: store an immutable revision with a receipt number, flag it if late."""
     now = now or utcnow()
-    _check("submit", submission)
+    check_transition("submit", submission)
     deliverable = submission.deliverable
     extension = extension_for(deliverable, submission.unit_id)
     if not accepts(deliverable, submission.unit_id, now, extension):
@@ -136,7 +137,7 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
 def withdraw(submission: Submission, *, user: User, now: datetime | None = None) -> Submission:
     """Take back a submitted, not yet accepted submission so it can be edited (becomes 草稿)."""
     now = now or utcnow()
-    _check("withdraw", submission)
+    check_transition("withdraw", submission)
     if not accepts(submission.deliverable, submission.unit_id, now):
         raise WorkflowError("已过报送截止时间，撤回后将无法再次报送，因此不能撤回。")
     submission.state = S.draft

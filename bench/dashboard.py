@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from campaign import create_app  # noqa: E402
 from campaign.extensions import db  # noqa: E402
-from campaign.forms.presets import load_preset  # noqa: E402
+from campaign.definitions.presets import load_preset  # noqa: E402
 from campaign.models import Contact, Deliverable, Role, Submission, SubmissionState, Unit, utcnow  # noqa: E402
 from campaign.services.accounts import create_user  # noqa: E402
 from campaign.services.campaigns import create_from_preset, publish, set_recipients  # noqa: E402

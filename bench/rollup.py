@@ -84,7 +84,7 @@ def bare_xlsx(r, out) -> None:
         status.column_dimensions[get_column_letter(index)].width = width
     status.append([cell(label, "rollup_head") for label, _ in STATUS_COLUMNS])
     for number, e in enumerate(r.entries(), start=1):
-        values = [number, e.unit_name, e.state_label, r.short_time(e.submitted_at), e.late_by(r.generated_at),
+        values = [number, e.unit_name, e.state_label, r.short_time(e.submitted_at), e.standing.late_text,
                   e.receipt_no or "", e.contact, e.email, e.reminders, ""]
         status.append([cell(v, "rollup_text") for v in values])
     wb.save(out)

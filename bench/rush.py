@@ -89,7 +89,7 @@ def prepare(url: str, units: int, workdir: str) -> int:
 
     from campaign import create_app
     from campaign.extensions import db
-    from campaign.forms.presets import load_preset
+    from campaign.definitions.presets import load_preset
     from campaign.models import Role, Unit, User
     from campaign.services.campaigns import create_from_preset, publish, set_recipients
 

@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import Campaign, CampaignState, Deliverable, Role, Submission, campaigns
+from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, campaigns
 
 
 def role_required(*roles: Role):
@@ -68,3 +68,26 @@ def managed_submission_or_404(submission_id: int) -> Submission:
     if submission is None or not can_manage(submission.deliverable.campaign):
         abort(404)
     return submission
+
+
+def campaign_deliverable_or_404(campaign: Campaign, deliverable_id: int) -> Deliverable:
+    """One of the campaign's deliverables (the campaign already checked); anything else is 404."""
+    deliverable = next((d for d in campaign.deliverables if d.id == deliverable_id), None)
+    if deliverable is None:
+        abort(404)
+    return deliverable
+
+
+def viewable_photo_or_404(photo_id: int) -> Photo:
+    """A photo the current user may see: the unit's own reporters, the campaign's coordinators, admins."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        abort(404)
+    submission = photo.submission
+    if current_user.is_reporter:
+        allowed = current_user.unit_id == submission.unit_id
+    else:
+        allowed = can_manage(submission.deliverable.campaign)
+    if not allowed:
+        abort(404)
+    return photo

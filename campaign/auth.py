@@ -6,6 +6,7 @@ import json
 from flask import render_template, request
 
 from .extensions import db, login_manager
+from .forms.auth import LoginForm
 from .models import User
 
 login_manager.login_view = "auth.login"
@@ -24,8 +25,6 @@ def load_user(user_id: str) -> User | None:
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send to the login page; a form post keeps its fields so nothing typed is lost."""
-    from .forms.auth import LoginForm
-
     resume = ""
     if request.method == "POST" and request.endpoint in RESUMABLE_ENDPOINTS:
         fields = {k: request.form.getlist(k) for k in request.form if k != "csrf_token"}

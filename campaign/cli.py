@@ -96,7 +96,7 @@ STATUS_WORDS = {"sent": "已发送", "failed": "失败待重试", "abandoned": "
 @with_appcontext
 def reminders_run(now_text: str | None, dry_run: bool) -> None:
     """Send the reminders that are due (run it every few minutes from cron or a systemd timer)."""
-    from .services.reminder_schedule import kind_label
+    from .services.reminders.schedule import kind_label
     from .services.reminders import run_pass
 
     report = run_pass(_parse_now(now_text), dry_run=dry_run)

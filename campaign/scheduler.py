@@ -17,7 +17,7 @@ from flask import Flask
 
 from .extensions import db
 from .models import utcnow
-from .services.reminder_ledger import acquire_lease, release_lease
+from .services.reminders.ledger import acquire_lease, release_lease
 from .services.reminders import PassReport, run_pass
 
 LEASE_NAME = "reminders"

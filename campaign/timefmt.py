@@ -5,7 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = "一二三四五六日"
-ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Urumqi": "乌鲁木齐时间", "Asia/Hong_Kong": "香港时间"}
+# The zone of a campaign that names none, and of everything not tied to a campaign (link expiry times).
+DEFAULT_ZONE = "Asia/Shanghai"
+ZONE_NAMES = {DEFAULT_ZONE: "北京时间", "Asia/Urumqi": "乌鲁木齐时间", "Asia/Hong_Kong": "香港时间"}
 
 
 def zone_name(zone: str) -> str:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from campaign import create_app
 from campaign.extensions import db
-from campaign.forms.presets import load_preset
+from campaign.definitions.presets import load_preset
 from campaign.models import Contact, Role, Unit
 from campaign.services.accounts import create_user
 from campaign.services.campaigns import create_from_preset, publish, set_recipients

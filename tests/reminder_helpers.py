@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from campaign.extensions import db
-from campaign.forms.presets import load_preset
+from campaign.definitions.presets import load_preset
 from campaign.services.campaigns import create_from_preset, publish, set_recipients
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

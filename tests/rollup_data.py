@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import functools
 import random
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
-from campaign.forms.presets import load_preset
-from campaign.reports.data import Counts, Rollup, UnitEntry
+from campaign.definitions.presets import load_preset
+from campaign.models import CampaignState, LatePolicy, SubmissionState
+from campaign.reports.data import Rollup, UnitEntry
+from campaign.services.standing import LastReminder, Tally, Terms, stand
 
 NOW = datetime(2023, 4, 2, 2, 0, tzinfo=timezone.utc)
 DEADLINE = datetime(2023, 3, 31, 15, 59, 59, tzinfo=timezone.utc)
@@ -60,12 +63,22 @@ def annex2_data(i: int, total_chars: int = 3000, text_of=text_of) -> dict:
             "experience": text_of(each, i + 3), "exemplars": text_of(each, i + 4)}
 
 
-def entry(i: int, data: dict, state: str = "submitted", late: bool = False) -> UnitEntry:
-    reported = state in ("submitted", "accepted")
+TERMS = Terms(deliverable_id=1, deadline=DEADLINE, late_policy=LatePolicy.flag, cutoff=None,
+              campaign_state=CampaignState.published)
+
+
+def entry(i: int, data: dict, state: str = "submitted", late: bool = False, reminders: int = 0) -> UnitEntry:
+    """A unit's entry whose standing comes from the standing rule, as collect() makes it."""
+    state = SubmissionState(state)
+    submitted_at = ((DEADLINE + timedelta(hours=5) if late else DEADLINE - timedelta(days=1))
+                    if state.reported else None)
+    row = SimpleNamespace(id=i, state=state, submitted_at=submitted_at, return_reason="请补充" if state.is_returned
+                          else None, updated_at=submitted_at, returned_at=None, accepted_at=None)
     return UnitEntry(
-        unit_id=i, unit_name=f"第{i}单位市场监督管理局", state=state, data=data,
-        submitted_at=(DEADLINE + timedelta(hours=5) if late else DEADLINE - timedelta(days=1)) if reported else None,
-        is_late=late, deadline=DEADLINE, receipt_no=f"HZ20230330-001{i:05d}-01" if reported else None,
+        unit_name=f"第{i}单位市场监督管理局", data=data,
+        standing=stand(TERMS, i, NOW, submission=row,
+                       reminded=LastReminder("overdue_2", NOW, reminders) if reminders else None),
+        receipt_no=f"HZ20230330-001{i:05d}-01" if state.reported else None,
         contact=f"联系人{i} 010-6000{i % 10000:04d}", email=f"u{i}@example.cn")
 
 
@@ -74,13 +87,10 @@ def rollup(form_def: dict, make_entries, *, key="annex1", title="《质量强国
     """A rollup whose entries are produced afresh by `make_entries()` on every pass."""
     entries = list(make_entries) if not callable(make_entries) else None
     produce = (lambda: iter(entries)) if entries is not None else make_entries
-    reported = sum(1 for e in produce() if e.reported)
-    late = sum(1 for e in produce() if e.reported and e.is_late)
-    total = sum(1 for _ in produce())
     return Rollup(
         campaign_title="市场监管总局关于认真学习宣传贯彻《质量强国建设纲要》的通知", doc_number="国市监质发〔2023〕9号",
         compiler="国家市场监督管理总局质量发展局", zone="Asia/Shanghai", generated_at=NOW, deliverable_key=key,
         deliverable_title=title, short_title=short, form=form_def,
-        counts=Counts(due=total, reported=reported, late=late, missing=total - reported),
+        counts=Tally.of(e.standing for e in produce()),
         missing=list(missing) or [e.unit_name for e in produce() if not e.reported], entries=produce,
         photo_file=photo_file or (lambda photo_id: None))

@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.forms.definition import InvalidDefinition
-from campaign.forms.deliverables import load_deliverables_text, parse_deadline
-from campaign.forms.presets import load_preset
+from campaign.definitions.schema import InvalidDefinition
+from campaign.definitions.deliverables import load_deliverables_text, parse_deadline
+from campaign.definitions.presets import load_preset
 from campaign.models import AuditEntry, CampaignState, LatePolicy, Role, Submission, SubmissionState
 from campaign.services import WorkflowError
 from campaign.services.campaigns import (REFUSALS, TRANSITIONS, DeliverableSettings, PastDeadline, choose_recipients,

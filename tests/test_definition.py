@@ -1,8 +1,8 @@
 """Forms as data: the presets, and the checks on a definition."""
 import pytest
 
-from campaign.forms.definition import InvalidDefinition, load_form_text, validate_form
-from campaign.forms.presets import load_preset, preset_keys
+from campaign.definitions.schema import InvalidDefinition, load_form_text, validate_form
+from campaign.definitions.presets import load_preset, preset_keys
 
 
 def labels(form):

@@ -1,5 +1,6 @@
 """Progress counting without HTTP, the chart geometry, and a query count that does not grow with units."""
 import re
+from types import SimpleNamespace
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -8,9 +9,10 @@ import sqlalchemy as sa
 
 from campaign.charts import cumulative_chart
 from campaign.extensions import db
-from campaign.models import Campaign, Contact, Role, Submission, SubmissionState, Unit, utcnow
+from campaign.models import Campaign, CampaignState, Contact, LatePolicy, Role, Submission, SubmissionState, Unit, utcnow
 from campaign.services.demo import seed_demo
-from campaign.services.progress import campaign_progress
+from campaign.services.progress import first_submits
+from campaign.services.standing import LastReminder, Terms, campaign_standing, stand
 from campaign.services.review import accept, extend, return_
 from campaign.services.submissions import save_draft, submit
 from tests.conftest import login
@@ -74,22 +76,22 @@ def test_counts_for_each_state(build):
     campaign, units = build(14)
     deliverable = campaign.deliverables[0]
     now = deliverable.deadline + timedelta(days=3)
-    counts = campaign_progress(campaign, now).counts[deliverable.id]
+    counts = campaign_standing(campaign, now).tallies[deliverable.id]
     # two units of each of the seven kinds
     assert counts.due == 14
     assert counts.reported == 8  # submitted, late, accepted, extended
     assert counts.accepted == 2 and counts.returned == 2 and counts.draft == 2 and counts.not_started == 2
-    assert counts.submitted_late == 2  # "extended" submitted before its own deadline
+    assert counts.reported_late == 2  # "extended" submitted before its own deadline
     assert counts.overdue == 6  # not started, draft and returned, all past the deadline
     assert counts.late == 8
     assert counts.on_time == 6 and counts.on_time_pct == 42 and counts.completion_pct == 57
-    other = campaign_progress(campaign, now).counts[campaign.deliverables[1].id]
+    other = campaign_standing(campaign, now).tallies[campaign.deliverables[1].id]
     assert (other.due, other.reported, other.not_started, other.late) == (14, 0, 14, 0)
 
 
 def test_percentages_reach_100_only_when_everyone_reported(build):
     campaign, _ = build(3)
-    counts = campaign_progress(campaign, campaign.deliverables[0].deadline).counts[campaign.deliverables[0].id]
+    counts = campaign_standing(campaign, campaign.deliverables[0].deadline).tallies[campaign.deliverables[0].id]
     assert counts.completion_pct == 33  # 1 of 3: floor, never rounded up to a finished look
 
 
@@ -97,9 +99,9 @@ def test_cells_carry_late_by_and_extension(build):
     campaign, units = build(7)
     deliverable = campaign.deliverables[0]
     now = deliverable.deadline + timedelta(days=3)
-    progress = campaign_progress(campaign, now)
+    progress = campaign_standing(campaign, now)
     late = progress.cell(units[3].id, deliverable.id)
-    assert late.submitted_late and late.late_by == timedelta(days=1)
+    assert late.reported_late and late.late_by == timedelta(days=1)
     missing = progress.cell(units[0].id, deliverable.id)
     assert missing.overdue and missing.late_by == timedelta(days=3)
     extended = progress.cell(units[6].id, deliverable.id)
@@ -112,9 +114,10 @@ def test_cells_carry_late_by_and_extension(build):
 def test_filters_and_sorting(build):
     campaign, units = build(7)
     d = campaign.deliverables[0].id
-    progress = campaign_progress(campaign, campaign.deliverables[0].deadline + timedelta(days=3))
+    progress = campaign_standing(campaign, campaign.deliverables[0].deadline + timedelta(days=3))
     names = lambda rows: [u.name[-4:] for u in rows]  # noqa: E731
-    assert names(progress.rows(show="missing", deliverable_id=d)) == ["0000", "0001"]
+    # 未报: not started, draft and returned alike
+    assert names(progress.rows(show="missing", deliverable_id=d)) == ["0000", "0001", "0004"]
     assert names(progress.rows(show="returned", deliverable_id=d)) == ["0004"]
     assert names(progress.rows(show="late", deliverable_id=d)) == ["0000", "0001", "0003", "0004"]
     assert names(progress.rows(show="all", deliverable_id=d)) == [f"{i:04d}" for i in range(7)]
@@ -125,15 +128,15 @@ def test_filters_and_sorting(build):
     assert by_late[:3] == ["0000", "0001", "0004"] and by_late[3] == "0003"
     # without a deliverable, a unit matches when any of its cells does (附件2 is missing for all)
     assert len(progress.rows(show="missing")) == 7
-    assert [u.name[-4:] for u in progress.owing_units(d)] == ["0000", "0001", "0004"]
+    assert [u.name[-4:] for u, _ in progress.owing(d)] == ["0000", "0001", "0004"]
 
 
 def test_first_submits_feed_the_chart(build):
     campaign, _ = build(7)
     deliverable = campaign.deliverables[0]
     now = deliverable.deadline + timedelta(days=3)
-    progress = campaign_progress(campaign, now)
-    times = progress.first_submits[deliverable.id]
+    progress = campaign_standing(campaign, now)
+    times = first_submits(progress)[deliverable.id]
     assert len(times) == 5 and times == sorted(times)  # returned units count from their first submit
     chart = cumulative_chart(times, due=7, start=campaign.published_at, deadline=deliverable.deadline, now=now,
                              zone=campaign.timezone)
@@ -186,10 +189,10 @@ def test_dashboard_queries_do_not_grow_with_units(app, client, build):
     assert admin_counts[:3] == admin_counts[3:]
     db.session.expire_all()
     with counting_queries() as small_statements:
-        campaign_progress(small, small.deliverables[0].deadline)
+        campaign_standing(small, small.deliverables[0].deadline)
     db.session.expire_all()
     with counting_queries() as large_statements:
-        campaign_progress(large, large.deliverables[0].deadline)
+        campaign_standing(large, large.deliverables[0].deadline)
     assert len(small_statements) == len(large_statements)
 
 
@@ -199,31 +202,49 @@ def test_demo_fills_every_dashboard_column(app):
     samr, xinxiang = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
     now = utcnow()
     for campaign in (samr, xinxiang):
-        progress = campaign_progress(campaign, now)
+        progress = campaign_standing(campaign, now)
         first = campaign.deliverables[0]
-        c = progress.counts[first.id]
+        c = progress.tallies[first.id]
         assert all((c.due, c.reported, c.draft, c.not_started, c.returned, c.accepted)), (campaign.title, c)
         returned = [cell for cell in progress.cells.values() if cell.state is S.returned]
         assert returned and all(cell.return_reason for cell in returned)
         assert any(cell.extension and cell.extension.reason for cell in progress.cells.values())
-        assert progress.first_submits[first.id]
+        assert first_submits(progress)[first.id]
     # The SAMR annex 1 is due in a few days, so no one can be late yet; the Xinxiang report is overdue.
-    assert progress.counts[xinxiang.deliverables[0].id].submitted_late
-    assert progress.counts[xinxiang.deliverables[0].id].overdue
+    assert progress.tallies[xinxiang.deliverables[0].id].reported_late
+    assert progress.tallies[xinxiang.deliverables[0].id].overdue
     extended = [cell for cell in progress.cells.values() if cell.extension and cell.reported]
     assert extended and not any(cell.late for cell in extended)  # filed within its extension
-    annex2 = campaign_progress(samr, now).counts[samr.deliverables[1].id]
+    annex2 = campaign_standing(samr, now).tallies[samr.deliverables[1].id]
     assert annex2.reported and annex2.draft
 
 
-def test_a_cell_owes_exactly_when_it_is_not_reported():
-    from campaign.services.progress import Cell
-
+def test_a_standing_owes_exactly_when_it_is_not_reported():
     now = utcnow()
+    terms = Terms(1, now - timedelta(days=1), LatePolicy.flag, None, CampaignState.published)
     for state in S:
-        cell = Cell.of(unit_id=1, deliverable_id=1, submission_id=None, state=state, deadline=now - timedelta(days=1),
-                       extension=None, submitted_at=None, return_reason=None, now=now)
-        assert cell.overdue is state.owes and cell.reported is not state.owes
+        row = SimpleNamespace(id=1, state=state, submitted_at=now - timedelta(days=2) if state.reported else None,
+                              return_reason="原因", updated_at=None, returned_at=None, accepted_at=None)
+        standing = stand(terms, 1, now, submission=row)
+        assert standing.overdue is state.owes and standing.reported is not state.owes and standing.owing is state.owes
+        assert standing.can_save is state.allows("save") and standing.can_withdraw is state.allows("withdraw")
+
+
+def test_the_extension_moves_the_deadline_and_lateness_with_it():
+    now = utcnow()
+    deadline = now - timedelta(days=2)
+    terms = Terms(1, deadline, LatePolicy.close, None, CampaignState.published)
+    submitted = SimpleNamespace(id=1, state=S.submitted, submitted_at=deadline + timedelta(hours=1),
+                                return_reason=None, updated_at=None, returned_at=None, accepted_at=None)
+    assert stand(terms, 1, now, submission=submitted).reported_late
+    extension = SimpleNamespace(deadline=deadline + timedelta(days=1))
+    extended = stand(terms, 1, now, submission=submitted, extension=extension,
+                     reminded=LastReminder("overdue_2", now, 3))
+    assert not extended.reported_late and extended.deadline == extension.deadline
+    assert extended.closes_at == extension.deadline and not extended.open and not extended.can_withdraw
+    assert extended.reminders_sent == 3
+    earlier = SimpleNamespace(deadline=deadline - timedelta(days=1))  # an extension never shortens
+    assert stand(terms, 1, now, extension=earlier).deadline == deadline
 
 
 def test_campaign_list_queries_do_not_grow_with_campaigns_or_units(app, client, make_user, make_campaign):
@@ -243,4 +264,5 @@ def test_campaign_list_queries_do_not_grow_with_campaigns_or_units(app, client, 
     make_campaign(units=bulk_units(20, "c"), coordinator=coordinator)
     many, page = list_queries()
     assert few == many
-    assert [int(n) for n in re.findall(r"<td>(\d+)</td>", page)] == [20, 300, 5]  # 应报单位, newest first
+    # per deliverable: 已报 n/应报, newest campaign first
+    assert [int(n) for n in re.findall(r"已报 0/(\d+)", page)] == [20, 20, 300, 300, 5, 5]

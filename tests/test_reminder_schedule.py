@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from campaign.services.reminder_schedule import (Schedule, in_quiet_hours, kind_label, latest_due, out_of_quiet_hours,
+from campaign.services.reminders.schedule import (Schedule, in_quiet_hours, kind_label, latest_due, out_of_quiet_hours,
                                                  parse_days, slots)
 from tests.reminder_helpers import local
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Reminder, ReminderStatus, Role
-from campaign.services.reminder_ledger import acquire_lease, release_lease
+from campaign.services.reminders.ledger import acquire_lease, release_lease
 from campaign.services.reminders import plan, run_pass, send_planned
 from tests.reminder_helpers import SENDER, fixed_campaign, local, reminder_header, to_address
 

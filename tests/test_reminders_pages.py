@@ -251,7 +251,7 @@ def test_all_owing_units_of_a_deliverable_with_one_tick(app, client, smtp_server
     db.session.commit()
     login_as(coordinator)
     page = client.get(page_url(campaign)).get_data(as_text=True)
-    assert "全部 4 个尚未报送的单位" in page and "全部 5 个尚未报送的单位" in page
+    assert "全部 4 个未报单位" in page and "全部 5 个未报单位" in page
 
     preview = client.post(page_url(campaign) + "preview", data={"everyone": [str(annex1_.id)]}).get_data(as_text=True)
     assert all(f"第{i}号市场监督管理局" in preview for i in range(1, 5)) and "第0号市场监督管理局" not in preview
@@ -277,7 +277,7 @@ def test_nothing_ticked_and_no_unit_owing_say_what_to_do(client, setting):
 
 
 def test_claiming_many_rows_skips_the_keys_already_taken_across_batches(setting):
-    from campaign.services import reminder_ledger as ledger
+    from campaign.services.reminders import ledger
 
     annex, campaign = setting["annex"], setting["campaign"]
     now = datetime.now(timezone.utc)

@@ -14,7 +14,7 @@ from campaign import create_app
 from campaign.extensions import db
 from campaign.models import Reminder, ReminderStatus, Role
 from campaign.scheduler import LEASE_NAME
-from campaign.services.reminder_ledger import acquire_lease
+from campaign.services.reminders.ledger import acquire_lease
 from campaign.services.reminders import run_pass
 from tests.reminder_helpers import SENDER, fixed_campaign, local, reminder_header, to_address, zone_at
 

@@ -51,7 +51,7 @@ def test_summary_header_is_the_notices_two_row_header():
         assert f"{col}{h}:{col}{h + 1}" in merged
     assert ws.cell(1, 1).value == "《质量强国建设纲要》学习宣传贯彻情况汇总表"
     assert "汇总单位：国家市场监督管理总局质量发展局" in ws.cell(2, 1).value
-    assert "应报 1 家　已报 1 家　逾期 0 家　未报 0 家" in ws.cell(2, 1).value
+    assert "应报 1 家　已报 1 家　未报 0 家　逾期 0 家（逾期报送 0 家、逾期未报 0 家）" in ws.cell(2, 1).value
 
 
 def test_one_row_per_document_with_unit_cells_merged_down():
@@ -127,13 +127,12 @@ def test_print_setup_for_a4_landscape():
 
 def test_status_sheet_lists_every_recipient():
     late = entry(2, annex1_data(2), late=True)
-    missing = entry(3, {}, state="draft")
-    missing.reminders = 2
+    missing = entry(3, {}, state="draft", reminders=2)
     wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1)), late, missing]))
     rows = [r for r in wb["报送情况"].iter_rows(values_only=True) if isinstance(r[0], int)]
     assert [r[1] for r in rows] == ["第1单位市场监督管理局", "第2单位市场监督管理局", "第3单位市场监督管理局"]
     assert [r[2] for r in rows] == ["已报送", "已报送", "草稿"]
-    assert rows[1][4] == "5小时" and rows[2][4].startswith("已逾期")
+    assert rows[1][4] == "逾期报送 5小时" and rows[2][4].startswith("逾期未报 ")
     assert rows[2][8] == 2 and rows[0][8] == 0
     ws = wb["汇总表"]
     assert "未报单位（1 家）：第3单位市场监督管理局" in ws.cell(3, 1).value

@@ -36,7 +36,7 @@ def test_coordinator_downloads_a_partial_summary_listing_missing_units(app, clie
     login(client, campaign.coordinators[0])
     assert f'href="/reports/campaigns/{campaign.id}"' in client.get("/coordinator/").get_data(as_text=True)
     page = client.get(f"/reports/campaigns/{campaign.id}").get_data(as_text=True)
-    assert "应报 3 家　已报 1 家　逾期 0 家　未报 2 家" in page
+    assert "应报 3 家　已报 1 家　未报 2 家　逾期 0 家（逾期报送 0 家、逾期未报 0 家）" in page
     assert "天津市市场监督管理委员会、河北省市场监督管理局" in page
     response = client.get(f"/reports/campaigns/{campaign.id}/deliverables/{annex1.id}/xlsx")
     disposition = response.headers["Content-Disposition"]

@@ -10,7 +10,7 @@ from campaign.services import WorkflowError
 from campaign.services.campaigns import close
 from campaign.services.review import accept, extend, return_
 from campaign.services.submissions import get_submission, save_draft, submit, withdraw
-from campaign.services.todo import todo_items
+from campaign.services.standing import unit_todo
 
 S = SubmissionState
 DATA = {"study": "召开党组会专题学习。"}
@@ -141,8 +141,9 @@ def test_extension_moves_the_units_deadline_and_late_flag(filing):
     assert extension.granted_by.id == f["coordinator"].id and extension.reason == "受汛期影响申请延期"
     revision = submit(submission, DATA, base_version=None, user=f["reporter"], now=after)
     assert not revision.is_late and not submission.is_late
-    [item] = [i for i in todo_items(f["unit"], after) if i.deliverable.id == deliverable.id]
-    assert item.extension.reason == "受汛期影响申请延期" and item.deadline == extension.deadline
+    [item] = [i for i in unit_todo(f["unit"], after) if i.deliverable.id == deliverable.id]
+    assert item.standing.extension.reason == "受汛期影响申请延期" and item.standing.deadline == extension.deadline
+    assert item.standing.reported and not item.standing.reported_late
 
 
 def test_extension_granted_after_a_late_submit_clears_the_late_flag(filing):

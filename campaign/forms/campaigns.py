@@ -15,9 +15,10 @@ except ImportError:  # pragma: no cover
         return (value, label)
 
 from ..models import LatePolicy
+from ..services.campaigns import DeliverableSettings, settings_errors
 from .base import BaseForm
-from .definition import InvalidDefinition
-from .deliverables import load_deliverables_text
+from ..definitions.schema import InvalidDefinition
+from ..definitions.deliverables import load_deliverables_text
 from .submission import clean_input
 
 MAX_DEFINITION_BYTES = 200_000
@@ -149,8 +150,6 @@ class DeliverableForm(Form):
     cutoff = LocalDateTimeField("补报截止时间", validators=[Optional()])
 
     def validate_cutoff(self, field):
-        from ..services.campaigns import DeliverableSettings, settings_errors
-
         if self.deadline.data is None or self.late_policy.data not in {p.value for p in LatePolicy}:
             return
         problems = settings_errors(DeliverableSettings(self.deadline.data, LatePolicy(self.late_policy.data), field.data))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange, Regexp, ValidationError
 
-from ..services.reminder_schedule import Schedule, parse_days
+from ..services.reminders.schedule import Schedule, parse_days
 from .base import BaseForm
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..timefmt import DEFAULT_ZONE
 from .types import UTCDateTime, utcnow
 from .units import Unit
 from .users import User
@@ -22,6 +23,14 @@ class CampaignState(enum.Enum):
     @property
     def label(self) -> str:
         return {"draft": "草稿", "published": "已发布", "closed": "已结束"}[self.value]
+
+    @property
+    def is_draft(self) -> bool:
+        return self is CampaignState.draft
+
+    @property
+    def is_published(self) -> bool:
+        return self is CampaignState.published
 
 
 class LatePolicy(enum.Enum):
@@ -69,7 +78,7 @@ class Campaign(db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(100), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(100), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_ZONE)
     office_hours_end: Mapped[time] = mapped_column(sa.Time, default=time(18, 0))
     preset: Mapped[str | None] = mapped_column(sa.String(64))
     state: Mapped[CampaignState] = mapped_column(
@@ -108,7 +117,7 @@ class Deliverable(db.Model):
     short_title: Mapped[str] = mapped_column(sa.String(100), default="")
     title: Mapped[str] = mapped_column(sa.String(300))
     sort_order: Mapped[int] = mapped_column(default=0)
-    # The validated form definition (see campaign.forms.definition).
+    # The validated form definition (see campaign.definitions.schema).
     form: Mapped[dict] = mapped_column(sa.JSON)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     late_policy: Mapped[LatePolicy] = mapped_column(

@@ -29,6 +29,10 @@ class ReminderStatus(enum.Enum):
             "abandoned": "发送失败，已停止重试", "skipped": "无需发送（已报送）",
         }[self.value]
 
+    @property
+    def is_sending(self) -> bool:
+        return self is ReminderStatus.sending
+
 
 class Reminder(db.Model):
     """One message to one address about one unit's deliverable; the unique key makes a second send impossible."""

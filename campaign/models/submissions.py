@@ -28,9 +28,42 @@ class SubmissionState(enum.Enum):
 
     @property
     def owes(self) -> bool:
-        """True while the unit still owes this deliverable."""
-        return self in (SubmissionState.not_started, SubmissionState.draft, SubmissionState.returned)
+        """True while the unit still owes this deliverable (未填报, 草稿, 已退回): the states counted as 未报."""
+        return self in OWING
 
+    @property
+    def reported(self) -> bool:
+        """True once the unit has reported (已报送, 已采用): the states counted as 已报."""
+        return self not in OWING
+
+    @property
+    def is_draft(self) -> bool:
+        return self is SubmissionState.draft
+
+    @property
+    def is_returned(self) -> bool:
+        return self is SubmissionState.returned
+
+    @property
+    def is_accepted(self) -> bool:
+        return self is SubmissionState.accepted
+
+    def allows(self, action: str) -> bool:
+        """Whether `action` (save, submit, withdraw, return, accept) may start from this state."""
+        return self in TRANSITIONS[action]
+
+
+S = SubmissionState
+OWING = frozenset({S.not_started, S.draft, S.returned})
+
+# Which states each action may start from; everything else is refused (services/submissions.py says why).
+TRANSITIONS: dict[str, frozenset[SubmissionState]] = {
+    "save": frozenset({S.not_started, S.draft, S.returned}),
+    "submit": frozenset({S.not_started, S.draft, S.returned}),
+    "withdraw": frozenset({S.submitted}),
+    "return": frozenset({S.submitted}),
+    "accept": frozenset({S.submitted}),
+}
 
 STATE_LABELS = {
     SubmissionState.not_started: "未填报",

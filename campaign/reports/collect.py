@@ -6,17 +6,17 @@ text at once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Campaign, Contact, Deliverable, Extension, Photo, Submission, SubmissionState, Unit, utcnow
+from ..models import Campaign, Contact, Deliverable, Photo, Submission, Unit, utcnow
 from ..models.campaigns import campaign_recipients
 from ..services.photos import photo_path
-from ..services.reminder_overview import sent_counts
-from .data import Counts, Rollup, UnitEntry
+from ..services.standing import campaign_standing
+from .data import Rollup, UnitEntry
 
 BATCH = 200
 
@@ -68,37 +68,23 @@ def _contacts(campaign_id: int) -> dict[int, tuple[str, str]]:
     return {k: ("；".join(p), "；".join(m)) for k, (p, m) in found.items()}
 
 
-def _state(value) -> str:
-    return value.value if isinstance(value, SubmissionState) else (value or SubmissionState.not_started.value)
-
-
 def collect(campaign: Campaign, deliverable: Deliverable, *, now: datetime | None = None,
-            reminder_counts: Mapping[int, int] | None = None, unit_id: int | None = None) -> Rollup:
-    """The deliverable's rollup as of `now`; `reminder_counts` maps unit id → reminders sent;
-    `unit_id` limits the entries to that unit (its own files)."""
+            unit_id: int | None = None) -> Rollup:
+    """The deliverable's rollup as of `now`: counts, missing units and each unit's standing from the standing
+    model; `unit_id` limits the entries to that unit (its own files)."""
     now = now or utcnow()
-    if reminder_counts is None:
-        reminder_counts = sent_counts(deliverable.id)
-    extensions = dict(db.session.execute(
-        sa.select(Extension.unit_id, Extension.deadline).where(Extension.deliverable_id == deliverable.id)).all())
-    joined = sa.and_(Submission.unit_id == Unit.id, Submission.deliverable_id == deliverable.id)
-    states = db.session.execute(
-        sa.select(Unit.name, Submission.state, Submission.is_late).select_from(Unit)
-        .join(campaign_recipients, _recipients(campaign.id)).outerjoin(Submission, joined)
-        .order_by(Unit.sort_order, Unit.id)
-    ).all()
-    reported = [s for s in states if _state(s.state) in ("submitted", "accepted")]
-    counts = Counts(due=len(states), reported=len(reported), late=sum(1 for s in reported if s.is_late),
-                    missing=len(states) - len(reported))
-    missing = [s.name for s in states if _state(s.state) not in ("submitted", "accepted")]
+    board = campaign_standing(campaign, now, deliverable_ids=[deliverable.id],
+                              unit_ids=[unit_id] if unit_id is not None else None)
+    cells = {unit_id: board.cell(unit_id, deliverable.id) for unit_id in (u.id for u in board.units)}
+    missing = [unit.name for unit, _ in board.owing(deliverable.id)]
     contacts: dict[int, tuple[str, str]] = {}
+    joined = sa.and_(Submission.unit_id == Unit.id, Submission.deliverable_id == deliverable.id)
 
     def entries() -> Iterator[UnitEntry]:
         if not contacts:
             contacts.update(_contacts(campaign.id))
         query = (
-            sa.select(Unit.id, Unit.name, Submission.state, Submission.data, Submission.submitted_at,
-                      Submission.is_late, Submission.receipt_no)
+            sa.select(Unit.id, Unit.name, Submission.data, Submission.receipt_no)
             .select_from(Unit).join(campaign_recipients, _recipients(campaign.id)).outerjoin(Submission, joined)
             .order_by(Unit.sort_order, Unit.id)
             .execution_options(yield_per=BATCH)
@@ -106,20 +92,16 @@ def collect(campaign: Campaign, deliverable: Deliverable, *, now: datetime | Non
         if unit_id is not None:
             query = query.where(Unit.id == unit_id)
         for row in db.session.execute(query):
-            extended = extensions.get(row.id)
             contact, email = contacts.get(row.id, ("", ""))
-            yield UnitEntry(
-                unit_id=row.id, unit_name=row.name, state=_state(row.state), data=row.data or {},
-                submitted_at=row.submitted_at, is_late=bool(row.is_late),
-                deadline=max(extended, deliverable.deadline) if extended else deliverable.deadline,
-                receipt_no=row.receipt_no, contact=contact, email=email, reminders=reminder_counts.get(row.id, 0),
-            )
+            yield UnitEntry(unit_name=row.name, standing=cells[row.id], data=row.data or {},
+                            receipt_no=row.receipt_no, contact=contact, email=email)
 
     return Rollup(
         campaign_title=campaign.title, doc_number=campaign.doc_number or "", compiler=compiler_name(campaign),
         zone=campaign.timezone, generated_at=now, deliverable_key=deliverable.key,
         deliverable_title=deliverable.title, short_title=deliverable.short_title or "", form=deliverable.form,
-        counts=counts, missing=missing, entries=entries, photo_file=_existing(photo_files(deliverable)),
+        counts=board.tallies[deliverable.id], missing=missing, entries=entries,
+        photo_file=_existing(photo_files(deliverable)),
     )
 
 

@@ -5,48 +5,39 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..timefmt import format_span, format_short, local
-
-REPORTED_STATES = ("submitted", "accepted")
-STATE_LABELS = {"not_started": "未填报", "draft": "草稿", "submitted": "已报送", "returned": "已退回",
-                "accepted": "已采用"}
-
+from ..services.standing import Standing, Tally, word
+from ..timefmt import format_short, local
 
 @dataclass
 class UnitEntry:
-    """One recipient unit and its submission for the deliverable."""
+    """One recipient unit, where it stands (the standing model's verdict) and what it filed."""
 
-    unit_id: int
     unit_name: str
-    state: str  # a SubmissionState value
+    standing: Standing
     data: dict = field(default_factory=dict)
-    submitted_at: datetime | None = None
-    is_late: bool = False
-    deadline: datetime | None = None  # the unit's effective deadline
     receipt_no: str | None = None
     contact: str = ""  # the unit's registered contacts, "name phone"
     email: str = ""
-    reminders: int = 0
+
+    @property
+    def unit_id(self) -> int:
+        return self.standing.unit_id
 
     @property
     def reported(self) -> bool:
-        return self.state in REPORTED_STATES
+        return self.standing.reported
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+        return self.standing.state.label
 
-    def late_by(self, now: datetime) -> str:
-        """How late: the submission's delay, or for a unit that still owes, how long overdue."""
-        if self.deadline is None:
-            return ""
-        if self.reported:
-            if self.is_late and self.submitted_at and self.submitted_at > self.deadline:
-                return format_span(self.submitted_at - self.deadline)
-            return ""
-        if now > self.deadline:
-            return "已逾期 " + format_span(now - self.deadline)
-        return ""
+    @property
+    def submitted_at(self) -> datetime | None:
+        return self.standing.submitted_at if self.standing.reported else None
+
+    @property
+    def reminders(self) -> int:
+        return self.standing.reminders_sent
 
     def contact_line(self) -> str:
         """联系人及联系方式 as filled in, else the unit's registered contact."""
@@ -54,21 +45,6 @@ class UnitEntry:
         phone = str(self.data.get("contact_phone") or "").strip()
         filled = " ".join(p for p in (name, phone) if p)
         return filled or self.contact
-
-
-@dataclass
-class Counts:
-    """应报 (recipients), 已报 (submitted or accepted), 逾期 (of those, submitted after the unit's
-    deadline), 未报 (not started, draft or returned)."""
-
-    due: int = 0
-    reported: int = 0
-    late: int = 0
-    missing: int = 0
-
-    @property
-    def line(self) -> str:
-        return f"应报 {self.due} 家　已报 {self.reported} 家　逾期 {self.late} 家　未报 {self.missing} 家"
 
 
 @dataclass
@@ -88,8 +64,8 @@ class Rollup:
     deliverable_title: str
     short_title: str
     form: dict
-    counts: Counts
-    missing: list[str]
+    counts: Tally
+    missing: list[str]  # the units still owing (未报), in unit order
     entries: Callable[[], Iterable[UnitEntry]]
     photo_file: Callable[[str], str | None] = lambda photo_id: None
 
@@ -115,7 +91,7 @@ class Rollup:
         names = "、".join(self.missing[:limit])
         if len(self.missing) > limit:
             names += f" 等 {len(self.missing)} 家"
-        return f"未报单位（{len(self.missing)} 家）：{names}"
+        return f"{word('missing')}单位（{len(self.missing)} 家）：{names}"
 
 
 def summary_title(title: str) -> str:

@@ -139,7 +139,7 @@ def unit_block(entry: UnitEntry, columns: list[Column], number: int, rollup: Rol
         elif col.kind == "submitted":
             value = rollup.short_time(entry.submitted_at)
         else:
-            value = "是" if entry.is_late else "否"
+            value = "是" if entry.standing.reported_late else "否"
         grid[0][c] = value
         if height > 1:
             merges.append((0, c, height - 1, c))

@@ -251,7 +251,7 @@ def _intro_lines(rollup: Rollup, unit: UnitEntry | None, cleaner: Cleaner) -> li
     return lines
 
 
-STATUS_COLUMNS = [("序号", 5.5), ("单位", 24), ("状态", 8), ("报送时间", 16.5), ("逾期时长", 14),
+STATUS_COLUMNS = [("序号", 5.5), ("单位", 24), ("状态", 8), ("报送时间", 16.5), ("逾期", 16),
                   ("回执编号", 22), ("联系人", 24), ("电子邮箱", 24), ("已催报次数", 8), ("备注", 30)]
 
 
@@ -266,11 +266,10 @@ def _status_sheet(wb: Workbook, rollup: Rollup, cleaner: Cleaner) -> None:
     sheet.note(rollup.head_line)
     sheet.append([sheet.cell(label, "rollup_head") for label, _ in STATUS_COLUMNS], 22)
     removed = set(cleaner.units)
-    now = rollup.generated_at
     for number, entry in enumerate(rollup.entries(), start=1):
         name = entry.unit_name
         values = [number, cleaner(name, name), entry.state_label, rollup.short_time(entry.submitted_at),
-                  entry.late_by(now), entry.receipt_no or "", cleaner(entry.contact, name),
+                  entry.standing.late_text, entry.receipt_no or "", cleaner(entry.contact, name),
                   cleaner(entry.email, name), entry.reminders,
                   "填报内容中无法保存的控制字符已删除" if name in removed else ""]
         height = max(_need(v, STATUS_COLUMNS[c][1]) for c, v in enumerate(values))

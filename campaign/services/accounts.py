@@ -11,8 +11,9 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import db
+from ..mail import send_email
 from ..models import Role, Unit, User, record, utcnow
-from ..timefmt import format_instant
+from ..timefmt import DEFAULT_ZONE, format_instant
 from . import WorkflowError
 
 
@@ -127,8 +128,6 @@ def password_problems(password: str, username: str = "") -> list[str]:
 
 def send_password_link(user: User, *, now: datetime | None = None) -> str:
     """E-mail the user the link for their current nonce; returns the Message-ID. Call after commit."""
-    from ..mail import send_email
-
     if not user.email:
         raise WorkflowError(f"账号“{user.username}”没有登记邮箱，无法发送设置密码的链接。")
     now = now or utcnow()
@@ -136,7 +135,7 @@ def send_password_link(user: User, *, now: datetime | None = None) -> str:
     path = current_app.url_map.bind("localhost").build("auth.set_password", {"token": token})
     link = current_app.config["BASE_URL"].rstrip("/") + path
     context = dict(user=user, link=link, hours=current_app.config["PASSWORD_LINK_HOURS"],
-                   expires=format_instant(now + link_lifetime(), "Asia/Shanghai"))
+                   expires=format_instant(now + link_lifetime(), DEFAULT_ZONE))
     message_id = send_email(
         to=user.email, subject="【学习宣贯填报汇总系统】请设置登录密码",
         text=render_template("email/set_password.txt", **context),

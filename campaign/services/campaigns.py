@@ -11,15 +11,28 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..forms.deliverables import DeliverableDefinition
-from ..forms.presets import Preset
-from ..models import Campaign, CampaignState, Deliverable, LatePolicy, Submission, SubmissionState, User, record, utcnow
+from ..definitions.deliverables import DeliverableDefinition
+from ..definitions.presets import Preset
+from ..models import (Campaign, CampaignState, Deliverable, LatePolicy, Role, Submission, SubmissionState, User,
+                      campaigns as campaign_tables, record, utcnow)
+from ..timefmt import DEFAULT_ZONE
 from . import WorkflowError
 from .campaign_states import REFUSALS, TRANSITIONS, allowed, check  # noqa: F401 - also used through this module
 from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees,  # noqa: F401
                          selected_units, set_recipients, started_units)
+
+
+def coordinated_campaigns(user: User) -> list[Campaign]:
+    """The campaigns the user coordinates (all of them for an admin), newest first, deliverables loaded."""
+    query = (sa.select(Campaign).options(selectinload(Campaign.deliverables))
+             .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+    if user.role is not Role.admin:
+        link = campaign_tables.campaign_coordinators
+        query = query.join(link, link.c.campaign_id == Campaign.id).where(link.c.user_id == user.id)
+    return list(db.session.scalars(query))
 
 
 def current_year(zone: str, now: datetime | None = None) -> int:
@@ -79,7 +92,7 @@ def create_from_preset(preset: Preset, *, user: User, shift_to_year: int | None 
 
 def create_from_definition(definitions: list[DeliverableDefinition], *, user: User, title: str,
                            default_deadline: datetime | None, doc_number: str = "", issuer: str = "",
-                           timezone: str = "Asia/Shanghai") -> Campaign:
+                           timezone: str = DEFAULT_ZONE) -> Campaign:
     """A draft campaign from a coordinator's own definition; contact details default to the coordinator.
 
     `default_deadline` (local wall time) applies to each deliverable whose definition sets none.

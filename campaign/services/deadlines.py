@@ -1,53 +1,45 @@
-"""Effective deadlines and whether a deliverable still accepts submissions."""
+"""The deadline rules: a unit's effective deadline, when a deliverable stops accepting it, and lateness.
+
+Pure functions of values already loaded; `standing.stand` is their one caller that turns them into
+what a page, rollup, e-mail or command shows, and the services call them through it too.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
-
-from ..extensions import db
-from ..models import CampaignState, Deliverable, Extension, LatePolicy
+from ..models import CampaignState, LatePolicy
 
 
-def extension_for(deliverable: Deliverable, unit_id: int) -> Extension | None:
-    return db.session.scalar(
-        sa.select(Extension).where(Extension.deliverable_id == deliverable.id, Extension.unit_id == unit_id)
-    )
+def effective_deadline(deadline: datetime, extended_to: datetime | None) -> datetime:
+    """The unit's deadline: its extension if one was granted (and is later), else the deliverable's."""
+    if extended_to is not None and extended_to > deadline:
+        return extended_to
+    return deadline
 
 
-# Passed as `extension` when the caller has not loaded the unit's extension.
-LOOKUP = object()
-
-
-def effective_deadline(deliverable: Deliverable, unit_id: int, extension=LOOKUP) -> datetime:
-    """The unit's deadline: its extension if one was granted, else the deliverable's."""
-    if extension is LOOKUP:
-        extension = extension_for(deliverable, unit_id)
-    if extension is not None and extension.deadline > deliverable.deadline:
-        return extension.deadline
-    return deliverable.deadline
-
-
-def closes_at(deliverable: Deliverable, unit_deadline: datetime) -> datetime | None:
+def closes_at(late_policy: LatePolicy, cutoff: datetime | None, unit_deadline: datetime) -> datetime | None:
     """When the deliverable stops accepting this unit's submissions (None: open while the campaign is)."""
-    if deliverable.late_policy is LatePolicy.close:
+    if late_policy is LatePolicy.close:
         return unit_deadline
-    if deliverable.late_policy is LatePolicy.cutoff:
-        return max(deliverable.cutoff, unit_deadline)
+    if late_policy is LatePolicy.cutoff:
+        return max(cutoff, unit_deadline) if cutoff is not None else unit_deadline
     return None
 
 
-def accepts(deliverable: Deliverable, unit_id: int, now: datetime, extension=LOOKUP) -> bool:
-    """True if the unit may still save or submit this deliverable at `now`."""
-    if deliverable.campaign.state is not CampaignState.published:
-        return False
-    end = closes_at(deliverable, effective_deadline(deliverable, unit_id, extension))
-    return end is None or now <= end
+def is_open(campaign_state: CampaignState, closes: datetime | None, now: datetime) -> bool:
+    """True if the unit may still save, submit or withdraw at `now`."""
+    return campaign_state is CampaignState.published and (closes is None or now <= closes)
 
 
-def closed_message(deliverable: Deliverable) -> str:
-    if deliverable.campaign.state is CampaignState.closed:
+def is_late(submitted_at: datetime, unit_deadline: datetime) -> bool:
+    """A submit is late when it comes after the unit's effective deadline."""
+    return submitted_at > unit_deadline
+
+
+def closed_message(campaign_state: CampaignState) -> str:
+    """Why a unit can no longer save or submit, and whom to ask."""
+    if campaign_state is CampaignState.closed:
         return "本次填报已结束，不再接收报送。如需补报，请联系通知的联系人。"
-    if deliverable.campaign.state is CampaignState.draft:
+    if campaign_state is CampaignState.draft:
         return "通知尚未发布，暂不能填报。"
     return "已过报送截止时间，不再接收报送。如需延期，请联系通知的联系人。"

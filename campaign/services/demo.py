@@ -6,12 +6,16 @@ import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from PIL import Image, ImageDraw
+from werkzeug.datastructures import FileStorage
+
 from ..demo_units import SAMR_PROVINCES, XINXIANG_AFFILIATES, XINXIANG_COUNTIES, XINXIANG_DEPARTMENTS
 from ..extensions import db
-from ..forms.presets import load_preset
+from ..definitions.presets import load_preset
 from ..models import Campaign, Contact, Role, Unit, User, utcnow
 from .accounts import create_user
 from .campaigns import create_from_preset, publish, set_recipients
+from .photos import add_photos
 from .review import accept, extend, return_
 from .submissions import get_submission, save_draft, submit
 
@@ -189,11 +193,6 @@ PHOTO_CAPTIONS = ["集中学习《纲要》现场", "专题辅导讲座"]
 
 def _demo_photos(submission, reporter: User) -> list[dict]:
     """Two drawn pictures uploaded the way a unit uploads them; returns the form's photo entries."""
-    from PIL import Image, ImageDraw
-    from werkzeug.datastructures import FileStorage
-
-    from .photos import add_photos
-
     uploads = []
     for index, caption in enumerate(PHOTO_CAPTIONS):
         image = Image.new("RGB", (800, 600), (214 - 40 * index, 228, 240))

@@ -22,12 +22,12 @@ from flask import current_app
 from ..extensions import db
 from ..models import Photo, Submission, User, record, utcnow
 from . import WorkflowError
-from .deadlines import accepts, closed_message
 from .images import PhotoRejected, decode_image, display_name, encode, make_thumbnail, read_limited
-from .submissions import REFUSALS, TRANSITIONS
+from .photo_refs import entries as _entries, photo_fields
+from .submissions import check_open, check_transition
 
 __all__ = ["PhotoRejected", "UploadResult", "add_photos", "photo_file", "photo_path", "photos_of",
-           "photos_with_captions", "remove_photo", "store_photo", "viewable_photo"]
+           "photos_with_captions", "remove_photo", "store_photo"]
 
 
 @dataclass
@@ -112,19 +112,9 @@ def discard_files(paths: list[str]) -> None:
             pass
 
 
-def photo_fields(submission: Submission) -> dict[str, dict]:
-    return {f["key"]: f for f in submission.deliverable.form["fields"] if f["type"] == "photos"}
-
-
 def _check_editable(submission: Submission) -> None:
-    if submission.state not in TRANSITIONS["save"]:
-        raise WorkflowError(REFUSALS["save"])
-    if not accepts(submission.deliverable, submission.unit_id, utcnow()):
-        raise WorkflowError(closed_message(submission.deliverable))
-
-
-def _entries(data: dict, key: str) -> list[dict]:
-    return [dict(e) for e in (data.get(key) or []) if isinstance(e, dict)]
+    check_transition("save", submission)
+    check_open(submission, utcnow())
 
 
 def add_photos(submission: Submission, field_key: str, files, *, user: User) -> UploadResult:
@@ -195,44 +185,7 @@ def remove_photo(submission: Submission, photo_id: int, *, user: User) -> list[s
     return paths
 
 
-def keep_known_photos(submission: Submission, data: dict) -> dict:
-    """Posted photo entries, limited to the photos already in this submission's form.
-
-    An id the unit does not own is dropped (a post cannot claim another unit's photo), and a photo
-    uploaded in another tab since the page was loaded is kept, so nothing is lost.
-    """
-    fields = photo_fields(submission)
-    if not fields:
-        return data
-    data = dict(data)
-    stored = submission.data or {}
-    for key in fields:
-        known = {str(e.get("id")): e for e in _entries(stored, key)}
-        kept, seen = [], set()
-        for entry in _entries(data, key):
-            pid = str(entry.get("id") or "")
-            if pid in known and pid not in seen:
-                kept.append({"id": pid, "caption": str(entry.get("caption") or "")})
-                seen.add(pid)
-        kept.extend({"id": pid, "caption": str(e.get("caption") or "")} for pid, e in known.items() if pid not in seen)
-        data[key] = kept
-    return data
-
-
 def photos_of(submission: Submission) -> dict[str, Photo]:
     """The submission's photos by id (as the form data holds them)."""
     photos = db.session.scalars(sa.select(Photo).where(Photo.submission_id == submission.id)).all()
     return {str(p.id): p for p in photos}
-
-
-def viewable_photo(photo_id: int, viewer: User) -> Photo | None:
-    """The photo if the viewer may see it: the unit's own reporters, the campaign's coordinators, admins."""
-    from ..access import can_manage
-
-    photo = db.session.get(Photo, photo_id)
-    if photo is None:
-        return None
-    submission = photo.submission
-    if viewer.is_reporter:
-        return photo if viewer.unit_id == submission.unit_id else None
-    return photo if can_manage(submission.deliverable.campaign) else None

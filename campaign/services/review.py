@@ -1,6 +1,6 @@
 """The coordinator's review: return with a reason, accept, grant a unit an extension, tell the unit.
 
-Which states each action may start from is the table in submissions.TRANSITIONS; it is enforced here.
+Which states each action may start from is `SubmissionState.allows`; it is enforced here.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ..extensions import db
 from ..mail import MailError, send_email
 from ..models import Extension, Revision, Submission, SubmissionState, User, record, utcnow
 from . import WorkflowError
-from .deadlines import accepts, effective_deadline, extension_for
+from .deadlines import effective_deadline, is_late
+from .standing import unit_standing
 from .submissions import _flush, check_transition
 
 S = SubmissionState
@@ -27,7 +28,7 @@ def return_(submission: Submission, *, reason: str, user: User, now: datetime | 
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("请填写退回原因，单位将看到这一原因并据此修改。")
-    if not accepts(submission.deliverable, submission.unit_id, now):
+    if not unit_standing(submission.deliverable, submission.unit_id, now, submission=submission).can_return:
         raise WorkflowError("该事项已停止接收报送，退回后单位将无法重新报送。如确需退回，请先为该单位延期。")
     submission.state = S.returned
     submission.returned_at = now
@@ -63,7 +64,7 @@ def extend(submission: Submission, *, deadline: datetime, reason: str, user: Use
         raise WorkflowError("该材料已采用，无需延期。")
     if deadline <= deliverable.deadline:
         raise WorkflowError("延期后的截止时间须晚于原截止时间，请重新选择。")
-    extension = extension_for(deliverable, submission.unit_id)
+    extension = unit_standing(deliverable, submission.unit_id, now, submission=submission).extension
     if extension is None:
         extension = Extension(deliverable=deliverable, unit_id=submission.unit_id, deadline=deadline, reason=reason)
         db.session.add(extension)
@@ -71,7 +72,7 @@ def extend(submission: Submission, *, deadline: datetime, reason: str, user: Use
     extension.granted_by_id, extension.granted_at = user.id, now
     if submission.state is S.submitted:
         # Late means after the unit's effective deadline, which has just moved.
-        late = submission.submitted_at > effective_deadline(deliverable, submission.unit_id, extension)
+        late = is_late(submission.submitted_at, effective_deadline(deliverable.deadline, extension.deadline))
         if late != submission.is_late:
             submission.is_late = late
     record("extension_granted", user=user, campaign_id=deliverable.campaign_id, unit_id=submission.unit_id,

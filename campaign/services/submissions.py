@@ -1,5 +1,8 @@
-"""Filing: save a draft, submit, withdraw. The coordinator's return and accept are in review.py;
-the table of allowed transitions for both is here."""
+"""Filing: save a draft, submit, withdraw. The coordinator's return and accept are in review.py.
+
+Which states each action may start from is `SubmissionState.allows` (models/submissions.py); whether the
+deliverable still accepts the unit is its standing (standing.py); both are checked here, with the reason.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,18 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Deliverable, Revision, Submission, SubmissionState, Unit, User, record, utcnow
 from . import WorkflowError
-from .deadlines import accepts, closed_message, effective_deadline, extension_for
+from .deadlines import closed_message, is_late
+from .photo_refs import keep_known_photos
+from .standing import Standing, unit_standing
 
 S = SubmissionState
-
-# Which states each action may start from; everything else is refused.
-TRANSITIONS: dict[str, set[SubmissionState]] = {
-    "save": {S.not_started, S.draft, S.returned},
-    "submit": {S.not_started, S.draft, S.returned},
-    "withdraw": {S.submitted},
-    "return": {S.submitted},
-    "accept": {S.submitted},
-}
 
 REFUSALS = {
     "save": "已报送的材料不能直接修改，请先撤回后再修改。",
@@ -43,8 +39,16 @@ class EditConflict(WorkflowError):
 
 def check_transition(action: str, submission: Submission) -> None:
     """Refuse, with the reason shown to the user, an action the submission's state does not allow."""
-    if submission.state not in TRANSITIONS[action]:
+    if not submission.state.allows(action):
         raise WorkflowError(REFUSALS[action])
+
+
+def check_open(submission: Submission, now: datetime) -> Standing:
+    """The unit's standing on the submission's deliverable; refused with the reason once it no longer accepts."""
+    standing = unit_standing(submission.deliverable, submission.unit_id, now, submission=submission)
+    if not standing.open:
+        raise WorkflowError(closed_message(submission.deliverable.campaign.state))
+    return standing
 
 
 def get_submission(deliverable: Deliverable, unit: Unit) -> Submission:
@@ -65,11 +69,20 @@ def find_or_create_submission(deliverable: Deliverable, unit_id: int) -> tuple[S
     return submission, True
 
 
+def initial_data(submission: Submission) -> dict:
+    """Stored data, or for a fresh form the definition's defaults with the unit name filled in."""
+    if submission.data:
+        return submission.data
+    data = {}
+    for spec in submission.deliverable.form["fields"]:
+        if spec.get("default"):
+            data[spec["key"]] = spec["default"].replace("{unit}", submission.unit.name)
+    return data
+
+
 def _write(submission: Submission, data: dict, base_version: int | None, user: User, now: datetime) -> None:
     if base_version is not None and base_version != submission.version:
         raise EditConflict(submission)
-    from .photos import keep_known_photos  # photos build on this module's transition table
-
     submission.data = keep_known_photos(submission, data)
     submission.updated_at = now
     submission.updated_by_id = user.id
@@ -89,8 +102,7 @@ def save_draft(submission: Submission, data: dict, *, base_version: int | None, 
     """Store the unit's work in progress; a 未填报 becomes 草稿, a 已退回 stays 已退回."""
     now = now or utcnow()
     check_transition("save", submission)
-    if not accepts(submission.deliverable, submission.unit_id, now):
-        raise WorkflowError(closed_message(submission.deliverable))
+    check_open(submission, now)
     _write(submission, data, base_version, user, now)
     if submission.state is S.not_started:
         submission.state = S.draft
@@ -111,13 +123,11 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     now = now or utcnow()
     check_transition("submit", submission)
     deliverable = submission.deliverable
-    extension = extension_for(deliverable, submission.unit_id)
-    if not accepts(deliverable, submission.unit_id, now, extension):
-        raise WorkflowError(closed_message(deliverable))
+    standing = check_open(submission, now)
     # Counted before writing, so the query does not flush the submission twice.
     number = db.session.scalar(sa.select(sa.func.count()).where(Revision.submission_id == submission.id)) + 1
     _write(submission, data, base_version, user, now)
-    late = now > effective_deadline(deliverable, submission.unit_id, extension)
+    late = is_late(now, standing.deadline)
     revision = Revision(
         submission=submission, number=number, data=submission.data, submitted_at=now, submitted_by_id=user.id,
         is_late=late, receipt_no=receipt_number(submission, number, now),
@@ -138,7 +148,7 @@ def withdraw(submission: Submission, *, user: User, now: datetime | None = None)
     """Take back a submitted, not yet accepted submission so it can be edited (becomes 草稿)."""
     now = now or utcnow()
     check_transition("withdraw", submission)
-    if not accepts(submission.deliverable, submission.unit_id, now):
+    if not unit_standing(submission.deliverable, submission.unit_id, now, submission=submission).open:
         raise WorkflowError("已过报送截止时间，撤回后将无法再次报送，因此不能撤回。")
     submission.state = S.draft
     submission.updated_at = now

@@ -13,6 +13,7 @@ from ..forms.auth import LoginForm
 from ..models import record
 from ..services import WorkflowError
 from ..services.accounts import authenticate, set_password_with_token, user_for_token
+from .unit import resume_after_login
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -42,8 +43,6 @@ def login():
         db.session.commit()
         target = _safe_next(form.next.data)
         if form.resume.data and target:
-            from .unit import resume_after_login
-
             resumed = resume_after_login(target, _load_resume(form.resume.data))
             if resumed is not None:
                 return resumed

@@ -10,13 +10,15 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..access import managed_campaign_or_404, role_required
+from ..access import campaign_deliverable_or_404, managed_campaign_or_404, role_required
 from ..extensions import db
 from ..forms.campaigns import CampaignForm, ConfirmForm, DefinitionForm, PresetForm, SelectChoice
-from ..forms.presets import load_preset, preset_keys
-from ..models import Campaign, Deliverable, LatePolicy, Role, Submission, SubmissionState, utcnow
+from ..definitions.presets import load_preset, preset_keys
+from ..models import Campaign, LatePolicy, Role, utcnow
 from ..services import WorkflowError
 from ..services import campaigns as service
+from ..services.standing import campaign_tallies
+from ..timefmt import DEFAULT_ZONE
 from ..services.unit_tree import unit_parents, unit_tree
 
 bp = Blueprint("campaigns", __name__, url_prefix="/coordinator/campaigns")
@@ -75,9 +77,8 @@ def new():
 
 
 def _render_new(form, status=200):
-    zone = "Asia/Shanghai"
     return render_template("campaigns/new.html", form=form, presets={p.key: p for p in _presets()},
-                           year=service.current_year(zone)), status
+                           year=service.current_year(DEFAULT_ZONE)), status
 
 
 @bp.route("/new/preset", methods=["POST"])
@@ -142,23 +143,10 @@ def _example_definition() -> str:
     )
 
 
-def _progress(campaign: Campaign) -> dict[int, dict[SubmissionState, int]]:
-    """Per deliverable, how many submissions are in each state (one query)."""
-    rows = db.session.execute(
-        sa.select(Submission.deliverable_id, Submission.state, sa.func.count())
-        .join(Deliverable).where(Deliverable.campaign_id == campaign.id)
-        .group_by(Submission.deliverable_id, Submission.state)
-    ).all()
-    counts: dict[int, dict[SubmissionState, int]] = {}
-    for deliverable_id, state, count in rows:
-        counts.setdefault(deliverable_id, {})[state] = count
-    return counts
-
-
 def _render_show(campaign: Campaign, close_form=None, status=200):
     now = utcnow()
     return render_template(
-        "campaigns/show.html", campaign=campaign, progress=_progress(campaign), now=now,
+        "campaigns/show.html", campaign=campaign, tallies=campaign_tallies([campaign], now)[campaign.id], now=now,
         close_form=close_form or ConfirmForm(), past=service.past_deadlines(campaign, now),
         can=lambda action: service.allowed(action, campaign),
     ), status
@@ -228,9 +216,7 @@ def edit(campaign_id: int):
 def remove_deliverable(campaign_id: int, deliverable_id: int):
     """Remove a deliverable nobody has started on (the tick confirms it)."""
     campaign = managed_campaign_or_404(campaign_id)
-    deliverable = db.session.get(Deliverable, deliverable_id)
-    if deliverable is None or deliverable.campaign_id != campaign.id:
-        abort(404)
+    deliverable = campaign_deliverable_or_404(campaign, deliverable_id)
     form = ConfirmForm()
     if not form.validate_on_submit() or not form.confirm.data:
         flash(f"请勾选确认后再删除“{deliverable.label}”。", "error")
@@ -254,7 +240,7 @@ def _ids(name: str) -> list[int] | None:
 
 
 def _render_recipients(campaign, selected: set[int], status=200, error=None):
-    locked = service.started_units(campaign) if campaign.state.value == "published" else set()
+    locked = service.started_units(campaign) if campaign.state.is_published else set()
     return render_template("campaigns/recipients.html", campaign=campaign, roots=unit_tree(), selected=selected,
                            locked=locked, form=ConfirmForm(), error=error,
                            editable=service.allowed("recipients", campaign)), status

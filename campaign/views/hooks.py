@@ -7,8 +7,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import timefmt
+from ..auth import RESUMABLE_ENDPOINTS
 from ..forms.wordcount import count_words
-from ..models import STATE_LABELS
+from ..services.reminders.schedule import kind_label
+from ..services.standing import word
+from .unit import resume_after_csrf_error
 
 # Everything is served locally; no inline script or style is allowed.
 CSP = (
@@ -45,9 +48,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        from ..auth import RESUMABLE_ENDPOINTS
-        from .unit import resume_after_csrf_error
-
         if request.endpoint in RESUMABLE_ENDPOINTS and current_user.is_authenticated:
             try:
                 return resume_after_csrf_error()
@@ -62,5 +62,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=timefmt.time_left,
         format_span=timefmt.format_span, zone_name=timefmt.zone_name, count_words=count_words,
-        state_labels=STATE_LABELS,
+        word=word, kind_label=kind_label,
     )

@@ -4,17 +4,16 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, send_file
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from ..services.photos import photo_path, viewable_photo
+from ..access import viewable_photo_or_404
+from ..services.photos import photo_path
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
 
 
 def _send(photo_id: int, *, thumbnail: bool):
-    photo = viewable_photo(photo_id, current_user)
-    if photo is None:
-        abort(404)
+    photo = viewable_photo_or_404(photo_id)
     try:
         # Read whole (a photo is at most MAX_PHOTO_BYTES), so no file handle outlives the request.
         with open(photo_path(photo, thumbnail=thumbnail), "rb") as fh:

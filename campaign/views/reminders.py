@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..access import managed_campaign_or_404, role_required
+from ..access import campaign_deliverable_or_404, managed_campaign_or_404, role_required
 from ..extensions import db
 from ..forms.reminders import ScheduleForm, SelectionForm, SendForm
-from ..models import Campaign, CampaignState, Role, record, utcnow
-from ..services.reminder_overview import (ledger_rows, overview, owing_values, previews, problem_count,
-                                          problem_rows, selected_pairs)
-from ..services.reminder_schedule import in_quiet_hours, kind_label, out_of_quiet_hours
-from ..services.reminders import manual_kind, queue_manual, send_queued
+from ..models import Campaign, Role, record, utcnow
+from ..services.reminders import change_schedule, manual_kind, queue_manual, send_queued
+from ..services.reminders.overview import (ledger_rows, overview, owing_values, previews, problem_count, problem_rows,
+                                           selected_pairs)
+from ..services.reminders.schedule import in_quiet_hours, out_of_quiet_hours
 
 bp = Blueprint("reminders", __name__, url_prefix="/coordinator/campaigns/<int:campaign_id>/reminders")
 staff_only = role_required(Role.coordinator, Role.admin)
@@ -28,14 +28,14 @@ def reminder_helpers() -> dict:
 def _page(campaign: Campaign, *, selection=None, schedule_forms=None, status: int = 200):
     """The page; a refused post passes its own forms so what was typed is shown with the problem marked."""
     now = utcnow()
-    sections = overview(campaign)
+    sections = overview(campaign, now)
     forms = {s.deliverable.id: ScheduleForm.for_schedule(s.schedule, prefix=f"d{s.deliverable.id}")
              for s in sections}
     forms.update(schedule_forms or {})
     return render_template(
         "coordinator/reminders.html", campaign=campaign, sections=sections, schedule_forms=forms,
         selection=selection or SelectionForm(formdata=None, owing=set()), problems=problem_rows(campaign, now),
-        log=ledger_rows(campaign), now=now, kind_label=kind_label,
+        log=ledger_rows(campaign), now=now,
         quiet=in_quiet_hours(now, campaign.timezone),
     ), status
 
@@ -48,7 +48,7 @@ def index(campaign_id: int):
 
 
 def _refuse_unless_published(campaign: Campaign):
-    if campaign.state is not CampaignState.published:
+    if not campaign.state.is_published:
         flash("通知未发布或已结束，不能催报。", "error")
         return redirect(url_for("reminders.index", campaign_id=campaign.id))
     return None
@@ -61,13 +61,13 @@ def preview(campaign_id: int):
     campaign = managed_campaign_or_404(campaign_id)
     if (refused := _refuse_unless_published(campaign)) is not None:
         return refused
-    form = SelectionForm(owing=owing_values(campaign))
+    now = utcnow()
+    form = SelectionForm(owing=owing_values(campaign, now))
     if not form.validate():
         return _page(campaign, selection=form, status=400)
     key = secrets.token_hex(16)
-    now = utcnow()
     send_form = SendForm(formdata=None, owing=set(), data={"selected": form.selected.data, "key": key})
-    items = previews(selected_pairs(campaign, form.selected.data), now, manual_kind(key))
+    items = previews(campaign, selected_pairs(campaign, form.selected.data), now, manual_kind(key))
     return render_template("coordinator/reminders_preview.html", campaign=campaign, items=items, form=send_form,
                            quiet=in_quiet_hours(now, campaign.timezone),
                            release=out_of_quiet_hours(now, campaign.timezone))
@@ -80,10 +80,10 @@ def send(campaign_id: int):
     campaign = managed_campaign_or_404(campaign_id)
     if (refused := _refuse_unless_published(campaign)) is not None:
         return refused
-    form = SendForm(owing=owing_values(campaign))
+    now = utcnow()
+    form = SendForm(owing=owing_values(campaign, now))
     if not form.validate():
         return _page(campaign, selection=form, status=400)
-    now = utcnow()
     pairs = selected_pairs(campaign, form.selected.data)
     chosen = [f"{d.id}:{u.id}" for d, u in pairs]  # read before the claim's commit expires the units
     new_ids, repeated = queue_manual(campaign, pairs, key=form.key.data, user=current_user, now=now)
@@ -122,17 +122,13 @@ def _flash_outcome(campaign, new_ids, repeated, report, now) -> None:
 def schedule(campaign_id: int, deliverable_id: int):
     """Change one deliverable's reminder schedule."""
     campaign = managed_campaign_or_404(campaign_id)
-    deliverable = next((d for d in campaign.deliverables if d.id == deliverable_id), None)
-    if deliverable is None:
-        abort(404)
+    deliverable = campaign_deliverable_or_404(campaign, deliverable_id)
     form = ScheduleForm(prefix=f"d{deliverable.id}")
     if not form.validate():
         flash(f"“{deliverable.short_title or deliverable.title}”的催报安排未保存：请按标红的提示修改。", "error")
         return _page(campaign, schedule_forms={deliverable.id: form}, status=400)
     new = form.schedule()
-    deliverable.reminder_schedule = new.to_json()
-    record("reminder_schedule_changed", user=current_user, campaign_id=campaign.id, deliverable_id=deliverable.id,
-           schedule=new.to_json())
+    change_schedule(deliverable, new, user=current_user)
     db.session.commit()
     flash(f"已保存“{deliverable.short_title or deliverable.title}”的催报安排：{new.describe()}。", "success")
     return redirect(url_for("reminders.index", campaign_id=campaign.id) + f"#schedule-{deliverable.id}")

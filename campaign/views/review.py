@@ -11,11 +11,10 @@ from ..extensions import db
 from ..forms.review import ExtensionForm, ReturnForm
 from ..models import Role, Submission, SubmissionState, utcnow
 from ..services import WorkflowError
-from ..services.deadlines import effective_deadline, extension_for
 from ..services.diff import diff_revisions, field_text
-from ..services.progress import FILTERS, SORTS, campaign_progress
+from ..services.progress import dashboard
 from ..services.review import accept, extend, notify_unit, return_, revisions_of
-from ..services.submissions import TRANSITIONS
+from ..services.standing import FILTERS, SORTS, WORDS, unit_standing
 
 bp = Blueprint("review", __name__, url_prefix="/coordinator")
 staff_only = role_required(Role.coordinator, Role.admin)
@@ -28,25 +27,20 @@ def progress(campaign_id: int):
     """Counts per deliverable, submits over time against the deadline, and the unit × deliverable matrix."""
     campaign = managed_campaign_or_404(campaign_id)
     now = utcnow()
-    state = campaign_progress(campaign, now)
-    ids = {d.id for d in state.deliverables}
-    chosen = request.args.get("d", type=int)
-    chosen = chosen if chosen in ids else None
-    show = request.args.get("show", "all")
-    show = show if show in FILTERS else "all"
-    sort = request.args.get("sort", "order")
-    sort = sort if sort in SORTS else "order"
+    view = dashboard(campaign, now, deliverable_id=request.args.get("d", type=int),
+                     show=request.args.get("show", "all"), sort=request.args.get("sort", "order"))
+    board = view.board
     start = campaign.published_at or campaign.created_at
-    charts = {d.id: cumulative_chart(state.first_submits[d.id], due=state.counts[d.id].due, start=start,
+    charts = {d.id: cumulative_chart(view.first_submits[d.id], due=board.tallies[d.id].due, start=start,
                                      deadline=d.deadline, now=now, zone=campaign.timezone)
-              for d in state.deliverables}
+              for d in board.deliverables}
     # Built once, not per cell: a 3,000-unit matrix has thousands of them.
     badges = {s: Markup(render_template_string(BADGE, state=s)) for s in SubmissionState}
     submission_href = url_for("review.submission", submission_id=0)[:-1] + "{}"
     return render_template(
-        "coordinator/progress.html", campaign=campaign, progress=state, charts=charts, now=now,
-        rows=state.rows(show=show, deliverable_id=chosen, sort=sort), show=show, sort=sort, chosen=chosen,
-        filters=FILTERS, sorts=SORTS, badges=badges, submission_href=submission_href,
+        "coordinator/progress.html", campaign=campaign, board=board, charts=charts, now=now, rows=view.rows,
+        show=view.show, sort=view.sort, chosen=view.deliverable_id, filters=FILTERS, sorts=SORTS, words=WORDS,
+        badges=badges, submission_href=submission_href,
     )
 
 
@@ -63,17 +57,16 @@ def _render_submission(submission: Submission, *, return_form=None, extension_fo
     diffs = None
     if b is not None:
         diffs = diff_revisions(by_number[a].data if a else None, by_number[b].data, deliverable.form)
-    extension = extension_for(deliverable, submission.unit_id)
-    deadline = effective_deadline(deliverable, submission.unit_id, extension)
+    now = utcnow()
+    standing = unit_standing(deliverable, submission.unit_id, now, submission=submission, reminders=True)
     if extension_form is None:
         extension_form = ExtensionForm(formdata=None, data={
-            "deadline": deadline.astimezone(campaign.zone).replace(tzinfo=None, second=0, microsecond=0)})
+            "deadline": standing.deadline.astimezone(campaign.zone).replace(tzinfo=None, second=0, microsecond=0)})
     return render_template(
         "coordinator/submission.html", submission=submission, deliverable=deliverable, campaign=campaign,
         revisions=revisions, latest=revisions[-1] if revisions else None, a=a, b=b, diffs=diffs,
-        extension=extension, deadline=deadline, now=utcnow(), field_text=field_text,
+        standing=standing, now=now, field_text=field_text,
         return_form=return_form or ReturnForm(formdata=None), extension_form=extension_form,
-        can_review=submission.state in TRANSITIONS["accept"],
     ), status
 
 

@@ -10,11 +10,10 @@ from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data
 from ..models import Deliverable, Photo, Role, Submission, SubmissionState, utcnow
 from ..services import WorkflowError
-from ..services.deadlines import accepts, effective_deadline, extension_for
 from ..services.photos import add_photos, discard_files, photos_of, remove_photo
-from ..services.submissions import (TRANSITIONS, EditConflict, find_or_create_submission, get_submission, save_draft,
+from ..services.standing import unit_standing, unit_todo
+from ..services.submissions import (EditConflict, find_or_create_submission, get_submission, initial_data, save_draft,
                                     submit, withdraw)
-from ..services.todo import todo_items
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
 reporter_only = role_required(Role.reporter)
@@ -25,18 +24,7 @@ reporter_only = role_required(Role.reporter)
 def todo():
     """待办: every deliverable the unit must file, with deadline, time left and state."""
     now = utcnow()
-    return render_template("unit/todo.html", items=todo_items(current_user.unit, now), now=now)
-
-
-def _initial_data(deliverable: Deliverable, submission: Submission) -> dict:
-    """Stored data, or for a fresh form the definition's defaults with the unit name filled in."""
-    if submission.data:
-        return submission.data
-    data = {}
-    for spec in deliverable.form["fields"]:
-        if spec.get("default"):
-            data[spec["key"]] = spec["default"].replace("{unit}", submission.unit.name)
-    return data
+    return render_template("unit/todo.html", items=unit_todo(current_user.unit, now), now=now)
 
 
 def render_form(deliverable: Deliverable, submission: Submission, form=None, *, status: int = 200,
@@ -46,16 +34,13 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
     now = utcnow()
     if form is None:
         form = build_form_class(deliverable.form, strict=False)(
-            formdata=None, data=data_to_formdata(_initial_data(deliverable, submission), deliverable.form))
+            formdata=None, data=data_to_formdata(initial_data(submission), deliverable.form))
         form.version.data = str(submission.version)
-    editable = submission.state in TRANSITIONS["save"] and accepts(deliverable, submission.unit_id, now)
     return render_template(
         "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
-        form=form, editable=editable, conflict=conflict, error=error, notice=notice, now=now,
-        photos=photos_of(submission), photo_errors=photo_errors or {},
-        deadline=effective_deadline(deliverable, submission.unit_id),
-        extension=extension_for(deliverable, submission.unit_id),
-        can_withdraw=submission.state in TRANSITIONS["withdraw"] and accepts(deliverable, submission.unit_id, now),
+        standing=unit_standing(deliverable, submission.unit_id, now, submission=submission), form=form,
+        conflict=conflict, error=error, notice=notice, now=now, photos=photos_of(submission),
+        photo_errors=photo_errors or {},
     ), status
 
 

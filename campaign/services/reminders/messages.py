@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
-from .. import timefmt
-from ..models import Deliverable, Submission, SubmissionState, Unit
-from .reminder_schedule import NOTICE
+from ... import timefmt
+from ...models import Deliverable, Unit
+from ..standing import Standing
+from .schedule import NOTICE
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,12 @@ def form_link(deliverable_id: int) -> str:
     return adapter.build("unit.deliverable", {"deliverable_id": deliverable_id}, force_external=True)
 
 
-def content_for(deliverable: Deliverable, unit: Unit, submission: Submission | None, *, kind: str,
-                recipient_name: str, deadline: datetime, now: datetime) -> ReminderContent:
+def content_for(deliverable: Deliverable, unit: Unit, standing: Standing, *, kind: str, recipient_name: str,
+                now: datetime) -> ReminderContent:
     """The facts of one reminder as they stand at `now` (state and time left are never stale)."""
     campaign = deliverable.campaign
     zone = campaign.timezone
-    state = submission.state if submission else SubmissionState.not_started
+    deadline = standing.deadline
     local = timefmt.local(deadline, zone)
     return ReminderContent(
         kind=kind,
@@ -72,11 +73,11 @@ def content_for(deliverable: Deliverable, unit: Unit, submission: Submission | N
         deliverable_short=deliverable.short_title or deliverable.title,
         deadline=timefmt.format_instant(deadline, zone),
         deadline_short=f"{local.month}月{local.day}日（星期{timefmt.WEEKDAYS[local.weekday()]}）{local:%H:%M}",
-        overdue=now > deadline,
+        overdue=standing.overdue,
         time_left=timefmt.time_left(deadline, now),
-        state=state.label,
-        returned=state is SubmissionState.returned,
-        return_reason=(submission.return_reason or "") if submission else "",
+        state=standing.state.label,
+        returned=standing.state.is_returned,
+        return_reason=standing.return_reason,
         link=form_link(deliverable.id),
         contact=campaign.contact_line,
         contact_email=campaign.contact_email,

@@ -1,6 +1,6 @@
 """A coordinator's own definition: one deliverable's form, or several, pasted or uploaded as YAML.
 
-Either one form definition (see `campaign.forms.definition`), optionally with its own
+Either one form definition (see `campaign.definitions.schema`), optionally with its own
 `key`, `short_title` and `deadline`::
 
     title: 《…》学习情况表
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from .definition import KEY_RE, DefinitionError, InvalidDefinition, _line, parse_yaml, validate_form
+from .schema import KEY_RE, DefinitionError, InvalidDefinition, _line, parse_yaml, validate_form
 
 OFFICE_HOURS_WORDS = ("下班前", "office_hours_end")
 MAX_DELIVERABLES = 20

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
-from ..models import Lease, Reminder, ReminderStatus, record
+from ...extensions import db
+from ...models import Lease, Reminder, ReminderStatus, record
 
 # Wait before retrying after the n-th failed attempt (the last value repeats).
 RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3))

@@ -16,18 +16,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..mail import MailError, app_settings, build_message, deliver
-from ..models import (Campaign, CampaignState, Deliverable, Extension, Reminder, ReminderStatus, Role, Submission,
-                      SubmissionState, Unit, User, campaigns as campaign_tables, utcnow)
-from . import reminder_ledger as ledger
-from .deadlines import LOOKUP, closes_at, effective_deadline
-from .reminder_messages import Composed, compose, content_for
-from .reminder_schedule import MANUAL_PREFIX, Schedule, in_quiet_hours, latest_due, out_of_quiet_hours, slots
-
-OWING = (SubmissionState.not_started, SubmissionState.draft, SubmissionState.returned)
+from ...extensions import db
+from ...mail import MailError, app_settings, build_message, deliver
+from ...models import Campaign, CampaignState, Deliverable, Reminder, ReminderStatus, Role, Unit, User, record, utcnow
+from ..standing import Board, Standing, campaign_standing, unit_standing
+from . import ledger
+from .messages import Composed, compose, content_for
+from .schedule import MANUAL_PREFIX, Schedule, in_quiet_hours, latest_due, out_of_quiet_hours, slots
 # Consecutive mail-server failures after which a pass stops and leaves the rest for the next run.
 BREAKER = 3
 MANUAL_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -93,47 +89,27 @@ def reporters_by_unit(unit_ids: list[int]) -> dict[int, list[User]]:
     return found
 
 
-def owing_units(deliverable: Deliverable, unit_ids: list[int] | None = None) -> list[tuple[Unit, Submission | None]]:
-    """Recipient units that still owe the deliverable (未填报, 草稿, 已退回), in unit order."""
-    recipients = campaign_tables.campaign_recipients
-    query = (
-        sa.select(Unit, Submission)
-        .join(recipients, recipients.c.unit_id == Unit.id)
-        .outerjoin(Submission, sa.and_(Submission.unit_id == Unit.id, Submission.deliverable_id == deliverable.id))
-        .where(recipients.c.campaign_id == deliverable.campaign_id,
-               sa.or_(Submission.id.is_(None), Submission.state.in_(OWING)))
-        .options(selectinload(Unit.contacts))
-        .order_by(Unit.sort_order, Unit.id)
-    )
-    if unit_ids is not None:
-        query = query.where(Unit.id.in_(unit_ids))
-    return [(unit, submission) for unit, submission in db.session.execute(query)]
-
-
-def owing_recipients(pairs: list[tuple[Deliverable, Unit]]
-                     ) -> list[tuple[Deliverable, Unit, Submission | None, list[Recipient]]]:
-    """Of the chosen (deliverable, unit) pairs, those that still owe, with their recipients, in the
-    pairs' order; a few queries per deliverable however many units were chosen."""
-    wanted: dict[int, list[int]] = {}
-    for deliverable, unit in pairs:
-        wanted.setdefault(deliverable.id, []).append(unit.id)
-    owing: dict[tuple[int, int], tuple[Unit, Submission | None]] = {}
-    deliverables = {d.id: d for d, _ in pairs}
-    for deliverable_id, unit_ids in wanted.items():
-        for unit, submission in owing_units(deliverables[deliverable_id], unit_ids):
-            owing[deliverable_id, unit.id] = (unit, submission)
-    reporters = reporters_by_unit(sorted({unit_id for _, unit_id in owing}))
-    found = []
-    for deliverable, unit in pairs:
-        if (deliverable.id, unit.id) in owing:
-            owing_unit, submission = owing[deliverable.id, unit.id]
-            found.append((deliverable, owing_unit, submission,
-                          unit_recipients(owing_unit, reporters.get(unit.id, ()))))
-    return found
+def owing_recipients(campaign: Campaign, pairs: list[tuple[Deliverable, Unit]], now: datetime
+                     ) -> list[tuple[Deliverable, Unit, Standing, list[Recipient]]]:
+    """Of the chosen (deliverable, unit) pairs, those that still owe, with their standing and recipients, in
+    the pairs' order; a few queries however many units were chosen."""
+    if not pairs:
+        return []
+    board = campaign_standing(campaign, now, deliverable_ids=sorted({d.id for d, _ in pairs}),
+                              unit_ids=sorted({u.id for _, u in pairs}), reminders=False, contacts=True)
+    units = {unit.id: unit for unit in board.units}
+    owing = [(deliverable, units[unit.id], standing) for deliverable, unit in pairs
+             if (standing := board.cells.get((unit.id, deliverable.id))) is not None and standing.owing]
+    reporters = reporters_by_unit(sorted({unit.id for _, unit, _ in owing}))
+    return [(deliverable, unit, standing, unit_recipients(unit, reporters.get(unit.id, ())))
+            for deliverable, unit, standing in owing]
 
 
 def plan(now: datetime, *, campaign_id: int | None = None) -> list[Due]:
-    """Scheduled messages due at `now` and not yet in the ledger (none for a campaign in its quiet hours)."""
+    """Scheduled messages due at `now` and not yet in the ledger (none for a campaign in its quiet hours).
+
+    A deliverable whose plan cannot be made is logged and left out; the others go on.
+    """
     query = sa.select(Campaign).where(Campaign.state == CampaignState.published).order_by(Campaign.id)
     if campaign_id is not None:
         query = query.where(Campaign.id == campaign_id)
@@ -141,28 +117,26 @@ def plan(now: datetime, *, campaign_id: int | None = None) -> list[Due]:
     for campaign in db.session.scalars(query):
         if in_quiet_hours(now, campaign.timezone):
             continue
-        for deliverable in campaign.deliverables:
-            due.extend(_plan_deliverable(deliverable, now))
+        board = campaign_standing(campaign, now, reminders=False, contacts=True)
+        for deliverable in board.deliverables:
+            due.extend(_plan_deliverable(board, deliverable, now))
     return due
 
 
-def _plan_deliverable(deliverable: Deliverable, now: datetime) -> list[Due]:
-    campaign = deliverable.campaign
-    schedule = Schedule.from_json(deliverable.reminder_schedule)
-    owing = owing_units(deliverable)
+def _plan_deliverable(board: Board, deliverable: Deliverable, now: datetime) -> list[Due]:
+    owing = board.owing(deliverable.id)
     if not owing:
         return []
-    extensions = {e.unit_id: e for e in db.session.scalars(
-        sa.select(Extension).where(Extension.deliverable_id == deliverable.id))}
+    campaign = board.campaign
+    schedule = Schedule.from_json(deliverable.reminder_schedule)
     taken = set(tuple(row) for row in db.session.execute(
         sa.select(Reminder.unit_id, Reminder.kind, Reminder.recipient).where(Reminder.deliverable_id == deliverable.id)
     ).all())
     reporters = reporters_by_unit([unit.id for unit, _ in owing])
     due = []
-    for unit, _submission in owing:
-        deadline = effective_deadline(deliverable, unit.id, extensions.get(unit.id))
-        slot = latest_due(slots(schedule, published_at=campaign.published_at, deadline=deadline,
-                                closes_at=closes_at(deliverable, deadline), zone=campaign.timezone), now)
+    for unit, standing in owing:
+        slot = latest_due(slots(schedule, published_at=campaign.published_at, deadline=standing.deadline,
+                                closes_at=standing.closes_at, zone=campaign.timezone), now)
         if slot is None:
             continue
         for recipient in unit_recipients(unit, reporters.get(unit.id, ())):
@@ -171,13 +145,10 @@ def _plan_deliverable(deliverable: Deliverable, now: datetime) -> list[Due]:
     return due
 
 
-def message_for(deliverable: Deliverable, unit: Unit, submission: Submission | None, *, kind: str,
-                recipient: Recipient, now: datetime, extension=LOOKUP) -> Composed:
-    """The message as it would be sent now (also the coordinator's preview); pass the unit's
-    `extension` (or None) when it is already known, to save a query."""
-    deadline = effective_deadline(deliverable, unit.id, extension)
-    return compose(content_for(deliverable, unit, submission, kind=kind, recipient_name=recipient.name,
-                               deadline=deadline, now=now))
+def message_for(deliverable: Deliverable, unit: Unit, standing: Standing, *, kind: str, recipient: Recipient,
+                now: datetime) -> Composed:
+    """The message as it would be sent now (also the coordinator's preview)."""
+    return compose(content_for(deliverable, unit, standing, kind=kind, recipient_name=recipient.name, now=now))
 
 
 def _outcome(status: str, item: Reminder | Due, detail: str = "") -> Outcome:
@@ -189,13 +160,12 @@ def _outcome(status: str, item: Reminder | Due, detail: str = "") -> Outcome:
 def _send_row(row: Reminder, now: datetime, settings: Mapping[str, Any]) -> Outcome:
     """Send a row this run has claimed (status `sending`) and record the result."""
     max_attempts = int(current_app.config.get("REMINDER_MAX_ATTEMPTS") or 5)
-    submission = db.session.scalar(sa.select(Submission).where(
-        Submission.deliverable_id == row.deliverable_id, Submission.unit_id == row.unit_id))
-    if submission is not None and submission.state not in OWING:
-        ledger.mark_skipped(row, f"发送时该单位已{submission.state.label}，无需催报。")
+    standing = unit_standing(row.deliverable, row.unit_id, now)
+    if not standing.owing:
+        ledger.mark_skipped(row, f"发送时该单位已{standing.state.label}，无需催报。")
         return _outcome("skipped", row, row.last_error or "")
     recipient = Recipient(row.recipient_name, row.recipient)
-    composed = message_for(row.deliverable, row.unit, submission, kind=row.kind, recipient=recipient, now=now)
+    composed = message_for(row.deliverable, row.unit, standing, kind=row.kind, recipient=recipient, now=now)
     try:
         username, _, domain = recipient.address.rpartition("@")
         to = str(Address(display_name=recipient.name, username=username, domain=domain))
@@ -332,6 +302,15 @@ def queue_manual(campaign: Campaign, selected: list[tuple[Deliverable, Unit]], *
     rows = [dict(deliverable_id=deliverable.id, unit_id=unit.id, kind=kind, recipient=recipient.address,
                  recipient_name=recipient.name[:100], status=ReminderStatus.queued, due_at=due_at, claimed_at=now,
                  attempts=0, subject="", requested_by_id=user.id)
-            for deliverable, unit, _submission, recipients in owing_recipients(selected) for recipient in recipients]
+            for deliverable, unit, _standing, recipients in owing_recipients(campaign, selected, now)
+            for recipient in recipients]
     new_ids = ledger.insert_many_or_skip(rows)
     return new_ids, len(rows) - len(new_ids)
+
+
+def change_schedule(deliverable: Deliverable, schedule: Schedule, *, user: User) -> None:
+    """Set one deliverable's reminder schedule (recorded in the audit log)."""
+    deliverable.reminder_schedule = schedule.to_json()
+    record("reminder_schedule_changed", user=user, campaign_id=deliverable.campaign_id,
+           deliverable_id=deliverable.id, schedule=schedule.to_json())
+    db.session.flush()

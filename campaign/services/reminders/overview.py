@@ -1,4 +1,4 @@
-"""What the coordinator's 催报 page shows: who owes what, each message previewed, the ledger."""
+"""What the coordinator's 催报 page shows: who owes what (their standing), each message previewed, the ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,26 +7,25 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Campaign, Deliverable, Extension, Reminder, ReminderStatus, SubmissionState, Unit
-from .deadlines import effective_deadline
-from .reminder_messages import Composed
-from .reminder_schedule import Schedule
-from .reminders import Recipient, message_for, owing_recipients, owing_units, reporters_by_unit, unit_recipients
+from ...extensions import db
+from ...models import Campaign, Deliverable, Reminder, ReminderStatus, Unit
+from ..standing import Standing, campaign_standing
+from .messages import Composed
+from .runner import Recipient, message_for, owing_recipients, reporters_by_unit, unit_recipients
+from .schedule import Schedule
 
 # A row still `sending` this long after its claim belongs to a run that died mid-send.
 STUCK_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
-class OwingUnit:
+class OwingRow:
+    """A unit that still owes a deliverable: its standing (with what it was last told) and its addresses."""
+
     deliverable_id: int
     unit: Unit
-    state: SubmissionState
-    return_reason: str
-    deadline: datetime
+    standing: Standing
     recipients: list[Recipient]
-    last_sent: Reminder | None
 
     @property
     def value(self) -> str:
@@ -38,7 +37,7 @@ class OwingUnit:
 class DeliverableOverview:
     deliverable: Deliverable
     schedule: Schedule
-    owing: list[OwingUnit]
+    owing: list[OwingRow]
 
 
 @dataclass(frozen=True)
@@ -49,27 +48,16 @@ class Preview:
     message: Composed
 
 
-def overview(campaign: Campaign) -> list[DeliverableOverview]:
+def overview(campaign: Campaign, now: datetime) -> list[DeliverableOverview]:
     """Per deliverable: its schedule and the units that still owe it, with addresses and last reminder."""
-    result = []
-    for deliverable in campaign.deliverables:
-        owing = owing_units(deliverable)
-        extensions = {e.unit_id: e for e in db.session.scalars(
-            sa.select(Extension).where(Extension.deliverable_id == deliverable.id))}
-        reporters = reporters_by_unit([u.id for u, _ in owing])
-        last = {}
-        for row in db.session.scalars(
-                sa.select(Reminder).where(Reminder.deliverable_id == deliverable.id,
-                                          Reminder.status == ReminderStatus.sent).order_by(Reminder.sent_at)):
-            last[row.unit_id] = row
-        rows = [OwingUnit(
-            deliverable_id=deliverable.id, unit=unit, state=submission.state if submission else SubmissionState.not_started,
-            return_reason=(submission.return_reason or "") if submission else "",
-            deadline=effective_deadline(deliverable, unit.id, extensions.get(unit.id)),
-            recipients=unit_recipients(unit, reporters.get(unit.id, ())), last_sent=last.get(unit.id),
-        ) for unit, submission in owing]
-        result.append(DeliverableOverview(deliverable, Schedule.from_json(deliverable.reminder_schedule), rows))
-    return result
+    board = campaign_standing(campaign, now, contacts=True)
+    owing = {d.id: board.owing(d.id) for d in board.deliverables}
+    reporters = reporters_by_unit(sorted({unit.id for rows in owing.values() for unit, _ in rows}))
+    return [DeliverableOverview(
+        deliverable, Schedule.from_json(deliverable.reminder_schedule),
+        [OwingRow(deliverable.id, unit, standing, unit_recipients(unit, reporters.get(unit.id, ())))
+         for unit, standing in owing[deliverable.id]],
+    ) for deliverable in board.deliverables]
 
 
 def selected_pairs(campaign: Campaign, values: list[str]) -> list[tuple[Deliverable, Unit]]:
@@ -86,14 +74,11 @@ def selected_pairs(campaign: Campaign, values: list[str]) -> list[tuple[Delivera
     return sorted(chosen, key=lambda pair: (pair[0].sort_order, pair[0].id, pair[1].sort_order, pair[1].id))
 
 
-def previews(pairs: list[tuple[Deliverable, Unit]], now: datetime, kind: str) -> list[Preview]:
+def previews(campaign: Campaign, pairs: list[tuple[Deliverable, Unit]], now: datetime, kind: str) -> list[Preview]:
     """Every message a manual 催报 of these units would send, exactly as it would be sent now."""
-    extensions = {(e.deliverable_id, e.unit_id): e for e in db.session.scalars(
-        sa.select(Extension).where(Extension.deliverable_id.in_({d.id for d, _ in pairs})))}
     return [Preview(unit, deliverable, recipient,
-                    message_for(deliverable, unit, submission, kind=kind, recipient=recipient, now=now,
-                                extension=extensions.get((deliverable.id, unit.id))))
-            for deliverable, unit, submission, recipients in owing_recipients(pairs)
+                    message_for(deliverable, unit, standing, kind=kind, recipient=recipient, now=now))
+            for deliverable, unit, standing, recipients in owing_recipients(campaign, pairs, now)
             for recipient in recipients]
 
 
@@ -118,12 +103,11 @@ def problem_rows(campaign: Campaign, now: datetime) -> list[Reminder]:
     ).all()
 
 
-def owing_values(campaign: Campaign) -> set[str]:
+def owing_values(campaign: Campaign, now: datetime) -> set[str]:
     """Checkbox values of every (deliverable, unit) that still owes, for validating a posted selection."""
-    values = set()
-    for deliverable in campaign.deliverables:
-        values.update(f"{deliverable.id}:{unit.id}" for unit, _ in owing_units(deliverable))
-    return values
+    board = campaign_standing(campaign, now, reminders=False)
+    return {f"{deliverable.id}:{unit.id}" for deliverable in board.deliverables
+            for unit, _ in board.owing(deliverable.id)}
 
 
 def problem_count(campaign: Campaign, now: datetime) -> int:
@@ -133,12 +117,3 @@ def problem_count(campaign: Campaign, now: datetime) -> int:
             Deliverable.campaign_id == campaign.id,
             sa.or_(Reminder.status.in_([ReminderStatus.failed, ReminderStatus.abandoned]),
                    sa.and_(Reminder.status == ReminderStatus.sending, Reminder.claimed_at < now - STUCK_AFTER))))
-
-
-def sent_counts(deliverable_id: int) -> dict[int, int]:
-    """Unit id → how many reminders it was sent for the deliverable (one per reminder, whatever the addresses)."""
-    rows = db.session.execute(
-        sa.select(Reminder.unit_id, sa.func.count(sa.distinct(Reminder.kind)))
-        .where(Reminder.deliverable_id == deliverable_id, Reminder.status == ReminderStatus.sent)
-        .group_by(Reminder.unit_id))
-    return {unit_id: count for unit_id, count in rows}

@@ -5,7 +5,8 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from .definition import DefinitionError, InvalidDefinition, parse_yaml, validate_form
+from ..timefmt import DEFAULT_ZONE
+from .schema import DefinitionError, InvalidDefinition, parse_yaml, validate_form
 
 PRESET_DIR = os.path.join(os.path.dirname(__file__), "presets")
 OFFICE_HOURS_END = "office_hours_end"
@@ -67,7 +68,7 @@ def load_preset(key: str) -> Preset:
         ))
     return Preset(
         key=raw["key"], title=raw["title"], doc_number=raw.get("doc_number") or "", issuer=raw["issuer"],
-        issued_on=raw.get("issued_on"), contact=dict(raw["contact"]), timezone=raw.get("timezone", "Asia/Shanghai"),
+        issued_on=raw.get("issued_on"), contact=dict(raw["contact"]), timezone=raw.get("timezone", DEFAULT_ZONE),
         office_hours_end=office_end, late_policy=raw.get("late_policy", "flag"), deliverables=deliverables,
     )
 

@@ -25,15 +25,6 @@ def role_required(*roles: Role):
     return decorator
 
 
-def is_recipient(campaign_id: int, unit_id: int) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(campaigns.campaign_recipients).where(
-            campaigns.campaign_recipients.c.campaign_id == campaign_id,
-            campaigns.campaign_recipients.c.unit_id == unit_id,
-        )
-    ) > 0
-
-
 def reporter_deliverable_or_404(deliverable_id: int) -> Deliverable:
     """A deliverable the current reporter's unit must file; anything else is 404 (one query)."""
     recipients = campaigns.campaign_recipients.c

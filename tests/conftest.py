@@ -1,6 +1,7 @@
 """Fixtures: the app on SQLite (default) or on PostgreSQL (CAMPAIGN_TEST_DATABASE_URL), clients, factories."""
 from __future__ import annotations
 
+import io
 import os
 import re
 from datetime import datetime, timedelta, timezone
@@ -11,9 +12,13 @@ import sqlalchemy as sa
 from campaign import create_app
 from campaign.extensions import db
 from campaign.definitions.presets import load_preset
-from campaign.models import Contact, Role, Unit
+from campaign.models import Contact, Role, Submission, Unit
 from campaign.services.accounts import create_user
 from campaign.services.campaigns import create_from_preset, publish, set_recipients
+from campaign.services.photos import store_photo
+from campaign.services.submissions import submit
+from tests.helpers import annex1
+from tests.photo_helpers import jpeg_bytes
 
 pytest_plugins = ["tests.browser", "tests.smtp_fixtures"]
 
@@ -183,9 +188,44 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def login_with_token(client, user):
+    """Log in through the page, with its CSRF token (for apps that check it)."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    response = client.post("/auth/login", data={"username": user.username, "password": PASSWORD,
+                                                "csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def world(app, make_unit, make_user, make_campaign):
+    """One unit filing one campaign, a neighbour filing another, and a user of every role (see tests/routes.py)."""
+    own, other = make_unit("北京市市场监督管理局"), make_unit("天津市市场监督管理委员会")
+    coordinator = make_user(Role.coordinator)
+    campaign = make_campaign(units=[own], coordinator=coordinator)
+    other_campaign = make_campaign(units=[other])
+    users = {
+        "own_reporter": make_user(Role.reporter, unit=own),
+        "other_reporter": make_user(Role.reporter, unit=other),
+        "other_coordinator": other_campaign.coordinators[0],
+        "coordinator": coordinator,
+        "admin": make_user(Role.admin),
+    }
+    deliverable = campaign.deliverables[0]
+    submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=own.id))
+    submit(submission, {"study": annex1()["study"]}, base_version=None, user=users["own_reporter"])
+    photo, _ = store_photo(submission, "photos", io.BytesIO(jpeg_bytes()), "活动.jpg", user=users["own_reporter"])
+    db.session.commit()
+    values = {
+        "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
+        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "photo_id": photo.id,
+        "user_id": users["own_reporter"].id, "token": "not-a-valid-link",
+    }
+    return dict(users=users, values=values)

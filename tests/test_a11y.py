@@ -11,7 +11,7 @@ from campaign.extensions import db
 from campaign.models import Submission, SubmissionState
 from tests.browser import log_in
 from tests.conftest import PASSWORD
-from tests.test_access_matrix import endpoints, world  # noqa: F401 - fixture reused
+from tests.routes import endpoints
 
 pytestmark = pytest.mark.browser
 

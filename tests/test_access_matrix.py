@@ -4,20 +4,11 @@ Roles: anonymous, the reporter of the unit, a reporter of another unit, the coor
 campaign, the campaign's coordinator, an admin. Each endpoint lists the statuses each role may get;
 "denied" roles must get exactly 401 (anonymous), 403 (wrong role) or 404 (out of scope).
 """
-import io
-
 import pytest
-import sqlalchemy as sa
 
-from campaign.extensions import db
-from campaign.models import Role, Submission
-from campaign.services.photos import store_photo
-from campaign.services.submissions import submit
 from tests.conftest import login
-from tests.helpers import annex1
-from tests.photo_helpers import jpeg_bytes
+from tests.routes import ROLES, endpoints
 
-ROLES = ("anonymous", "own_reporter", "other_reporter", "other_coordinator", "coordinator", "admin")
 OK = {200, 302, 400, 409}  # allowed: shown, done, or refused for its content
 ANON = {"anonymous": {401}}
 STAFF_ONLY = {**ANON, "own_reporter": {403}, "other_reporter": {403}}
@@ -81,41 +72,6 @@ EXPECTED = {
     "reminders.send": campaign_route(),
     "reminders.schedule": campaign_route(),
 }
-
-
-@pytest.fixture
-def world(app, make_unit, make_user, make_campaign):
-    own, other = make_unit("北京市市场监督管理局"), make_unit("天津市市场监督管理委员会")
-    coordinator = make_user(Role.coordinator)
-    campaign = make_campaign(units=[own], coordinator=coordinator)
-    other_campaign = make_campaign(units=[other])
-    users = {
-        "own_reporter": make_user(Role.reporter, unit=own),
-        "other_reporter": make_user(Role.reporter, unit=other),
-        "other_coordinator": other_campaign.coordinators[0],
-        "coordinator": coordinator,
-        "admin": make_user(Role.admin),
-    }
-    deliverable = campaign.deliverables[0]
-    submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=own.id))
-    data = {k: v for k, v in annex1().items()}
-    submit(submission, {"study": data["study"]}, base_version=None, user=users["own_reporter"])
-    photo, _ = store_photo(submission, "photos", io.BytesIO(jpeg_bytes()), "活动.jpg", user=users["own_reporter"])
-    db.session.commit()
-    values = {
-        "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
-        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "photo_id": photo.id,
-        "user_id": users["own_reporter"].id, "token": "not-a-valid-link",
-    }
-    return dict(users=users, values=values)
-
-
-def endpoints(app):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule, method
 
 
 def test_every_route_is_in_the_matrix(app):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignState, LatePolicy, Role, Submission
-from tests.conftest import login
+from tests.conftest import login, login_with_token
 
 BAD_DEFINITION = "title: 情况表\nfields:\n  - key: a\n    label: 甲\n  - key: b\n    type: essay\n    label: 乙\n"
 
@@ -225,7 +225,6 @@ def test_a_fixed_number_of_essays_shows_that_many_blank_rows(client, make_unit, 
 @pytest.fixture
 def csrf_client(make_app, app, coordinator):
     """A client of an app with CSRF on, logged in as the coordinator."""
-    from tests.test_hostile import login_with_token
 
     client = make_app(WTF_CSRF_ENABLED=True).test_client()
     login_with_token(client, coordinator)

@@ -9,15 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.extensions import db
-from campaign.forms.submission import MAX_FIELD_CHARS, clean_input
+from campaign.forms.submission import clean_input
 from campaign.forms.wordcount import count_words, normalize
 from campaign.models import Role, Submission
 from tests.conftest import login
+from tests.strategies import TEXT, VALUE
 
 # Text a browser can send: any code point except surrogates (not encodable in UTF-8).
-TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
-HUGE = st.sampled_from(["字" * (MAX_FIELD_CHARS + 1), "a " * 60_000, "𠮷" * 5000])
-VALUE = st.one_of(TEXT, TEXT, TEXT, HUGE)
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
 

@@ -17,8 +17,8 @@ import campaign.forms
 from campaign.extensions import db
 from campaign.models import Submission
 from tests.conftest import login
-from tests.test_access_matrix import endpoints, world  # noqa: F401 - fixture reused
-from tests.test_fuzz import TEXT, VALUE
+from tests.routes import endpoints
+from tests.strategies import TEXT, VALUE
 
 FUZZ = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 STAFF_BLUEPRINTS = ("campaigns", "review", "reminders", "admin")

@@ -16,8 +16,8 @@ from campaign.extensions import db
 from campaign.models import Submission
 from campaign.services.submissions import get_submission, submit, withdraw
 from tests.rollup_data import annex1_data, annex2_data
-from tests.conftest import PASSWORD, csrf_from, login
-from tests.test_access_matrix import ROLES, endpoints, world  # noqa: F401 - fixture reused
+from tests.conftest import PASSWORD, login, login_with_token
+from tests.routes import ROLES, endpoints
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -48,13 +48,6 @@ def url_for_rule(rule, values):
 def csrf_app(make_app, app):
     """A second app on the same database with CSRF protection switched on, as in production."""
     return make_app(WTF_CSRF_ENABLED=True)
-
-
-def login_with_token(client, user):
-    page = client.get("/auth/login").get_data(as_text=True)
-    response = client.post("/auth/login", data={"username": user.username, "password": PASSWORD,
-                                                "csrf_token": csrf_from(page)})
-    assert response.status_code == 302
 
 
 @pytest.mark.parametrize("role", ROLES)

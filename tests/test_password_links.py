@@ -13,7 +13,7 @@ from campaign.services.unit_import import apply_import, plan_import
 from campaign.services.unit_files import read_rows
 from tests.conftest import login
 from tests.smtp_server import TEMP_FAILURE
-from tests.test_unit_import import XINXIANG, xlsx
+from tests.unit_lists import XINXIANG, xlsx
 
 NEW_PASSWORD = "xinxiang2023"
 LINK = re.compile(r"http://campaign\.test(/auth/set-password/[A-Za-z0-9_.\-]+)")

@@ -205,12 +205,14 @@ def test_demo_fills_every_dashboard_column(app):
         progress = campaign_standing(campaign, now)
         first = campaign.deliverables[0]
         c = progress.tallies[first.id]
-        assert all((c.due, c.reported, c.draft, c.not_started, c.returned, c.accepted)), (campaign.title, c)
+        assert all((c.due, c.reported, c.missing, c.draft, c.not_started, c.returned, c.submitted, c.accepted)), (
+            campaign.title, c)
         returned = [cell for cell in progress.cells.values() if cell.state is S.returned]
         assert returned and all(cell.return_reason for cell in returned)
         assert any(cell.extension and cell.extension.reason for cell in progress.cells.values())
         assert first_submits(progress)[first.id]
     # The SAMR annex 1 is due in a few days, so no one can be late yet; the Xinxiang report is overdue.
+    assert campaign_standing(samr, now).tallies[samr.deliverables[0].id].late == 0  # as the README says
     assert progress.tallies[xinxiang.deliverables[0].id].reported_late
     assert progress.tallies[xinxiang.deliverables[0].id].overdue
     extended = [cell for cell in progress.cells.values() if cell.extension and cell.reported]

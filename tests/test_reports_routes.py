@@ -1,12 +1,10 @@
 """Rollup downloads over HTTP and the CLI, built from the database."""
 import io
-import secrets
 from urllib.parse import quote
 
 import docx
 import openpyxl
 import sqlalchemy as sa
-from PIL import Image
 
 from campaign.extensions import db
 from campaign.models import AuditEntry, Role

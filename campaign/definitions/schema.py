@@ -266,8 +266,3 @@ def _check_rows(c: _Checker, item: dict, where: str) -> dict:
 def load_form_text(text: str) -> dict:
     """Parse and validate a form definition written in YAML."""
     return validate_form(parse_yaml(text))
-
-
-def text_fields(form: dict) -> list[dict]:
-    """The fields whose value is one piece of text."""
-    return [f for f in form["fields"] if f["type"] in ("text", "textarea", "section")]

@@ -187,9 +187,3 @@ def data_to_formdata(data: dict, form_def: dict) -> dict:
             if kind == "rows" and spec.get("none_label"):
                 values[key + "_none"] = bool(data.get(key + "_none"))
     return values
-
-
-def missing_fields(data: dict, form_def: dict) -> list[str]:
-    """Labels of required text fields still empty in stored data (for the 待办 list)."""
-    return [f["label"] for f in form_def["fields"]
-            if f["type"] in ("text", "textarea", "section") and f.get("required") and not (data.get(f["key"]) or "").strip()]

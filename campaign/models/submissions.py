@@ -44,10 +44,6 @@ class SubmissionState(enum.Enum):
     def is_returned(self) -> bool:
         return self is SubmissionState.returned
 
-    @property
-    def is_accepted(self) -> bool:
-        return self is SubmissionState.accepted
-
     def allows(self, action: str) -> bool:
         """Whether `action` (save, submit, withdraw, return, accept) may start from this state."""
         return self in TRANSITIONS[action]

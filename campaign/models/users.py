@@ -64,9 +64,5 @@ class User(UserMixin, db.Model):
         return self.role is Role.admin
 
     @property
-    def is_coordinator(self) -> bool:
-        return self.role is Role.coordinator
-
-    @property
     def is_reporter(self) -> bool:
         return self.role is Role.reporter

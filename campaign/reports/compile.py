@@ -13,7 +13,7 @@ from lxml import etree
 from .data import Rollup, UnitEntry, compilation_title
 from .photos import photo_items, print_copy
 from .text import Cleaner
-from .word import new_document, page_break, para, paragraphs, save_streamed, toc, update_fields_on_open
+from .word import new_document, page_break, para, save_streamed, toc, update_fields_on_open
 
 _SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）")
 PICTURE_WIDTH_MM = 140

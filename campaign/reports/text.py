@@ -25,10 +25,6 @@ def clean(text: str) -> str:
     return _ILLEGAL.sub("", text)
 
 
-def has_illegal(text: str) -> bool:
-    return _ILLEGAL.search(text) is not None
-
-
 class Cleaner:
     """Cleans text unit by unit and remembers which units had characters removed."""
 

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -143,3 +144,14 @@ def send_password_link(user: User, *, now: datetime | None = None) -> str:
     )
     record("password_link_sent", user=user, to=user.email)
     return message_id
+
+
+def units_with_accounts() -> tuple[list[Unit], dict[int, list[User]]]:
+    """Every unit in display order (contacts and parent loaded) and each unit's 填报人 accounts."""
+    units = list(db.session.scalars(
+        sa.select(Unit).options(selectinload(Unit.contacts), selectinload(Unit.parent))
+        .order_by(Unit.sort_order, Unit.id)))
+    accounts: dict[int, list[User]] = {}
+    for user in db.session.scalars(sa.select(User).where(User.role == Role.reporter).order_by(User.id)):
+        accounts.setdefault(user.unit_id, []).append(user)
+    return units, accounts

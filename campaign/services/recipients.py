@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Campaign, CampaignState, Deliverable, Submission, SubmissionState, Unit, User, record
-from ..models.campaigns import campaign_recipients
 from . import WorkflowError
 from .campaign_states import check
 from .unit_tree import unit_parents
@@ -27,14 +26,6 @@ def expand_subtrees(parents: Iterable[tuple[int, int | None]], roots: Iterable[i
                 found.add(child)
                 stack.append(child)
     return found
-
-
-def recipient_counts(campaign_ids: Iterable[int]) -> dict[int, int]:
-    """How many units each campaign has as recipients, in one query (without loading the units)."""
-    link = campaign_recipients
-    rows = db.session.execute(sa.select(link.c.campaign_id, sa.func.count()).where(
-        link.c.campaign_id.in_(list(campaign_ids))).group_by(link.c.campaign_id))
-    return dict(rows.all())
 
 
 def selected_units(unit_ids: Iterable[int], subtree_ids: Iterable[int]) -> list[Unit]:

@@ -6,18 +6,16 @@ import os
 import re
 import secrets
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, session, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from ..access import role_required
 from ..extensions import db
 from ..forms.admin import ConfirmImportForm, UnitImportForm
 from ..mail import MailError
-from ..models import Role, Unit, User
+from ..models import Role, User
 from ..services import WorkflowError
-from ..services.accounts import renew_password_link, send_password_link
+from ..services.accounts import renew_password_link, send_password_link, units_with_accounts
 from ..services.unit_files import UnreadableFile, read_rows, template_xlsx
 from ..services.unit_import import apply_import, plan_import
 
@@ -31,12 +29,7 @@ TEMPLATE_NAME = "单位名单导入模板.xlsx"
 @admin_only
 def units():
     """Every unit in display order, with its contacts and 填报人 accounts."""
-    units = db.session.scalars(
-        sa.select(Unit).options(selectinload(Unit.contacts), selectinload(Unit.parent))
-        .order_by(Unit.sort_order, Unit.id)).all()
-    accounts: dict[int, list[User]] = {}
-    for user in db.session.scalars(sa.select(User).where(User.role == Role.reporter).order_by(User.id)):
-        accounts.setdefault(user.unit_id, []).append(user)
+    units, accounts = units_with_accounts()
     return render_template("admin/units.html", units=units, accounts=accounts)
 
 

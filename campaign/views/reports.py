@@ -7,9 +7,9 @@ import tempfile
 from flask import Blueprint, abort, flash, render_template, send_file
 from flask_login import current_user
 
-from ..access import managed_campaign_or_404, reporter_deliverable_or_404, role_required
+from ..access import campaign_deliverable_or_404, managed_campaign_or_404, reporter_deliverable_or_404, role_required
 from ..extensions import db
-from ..models import Deliverable, Role, record
+from ..models import Role, record
 from ..reports import build, build_unit, file_name, find_kind, kinds, unit_kinds
 from ..reports.collect import collect, unit_entry
 
@@ -52,9 +52,7 @@ def campaign(campaign_id: int):
 def download(campaign_id: int, deliverable_id: int, kind: str):
     """A campaign-wide rollup file, built from the database now."""
     campaign = managed_campaign_or_404(campaign_id)
-    deliverable = db.session.get(Deliverable, deliverable_id)
-    if deliverable is None or deliverable.campaign_id != campaign.id:
-        abort(404)
+    deliverable = campaign_deliverable_or_404(campaign, deliverable_id)
     chosen = find_kind(kinds(deliverable.form), kind)
     if chosen is None:
         abort(404)

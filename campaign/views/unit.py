@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from ..access import reporter_deliverable_or_404, role_required
 from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data
-from ..models import Deliverable, Photo, Role, Submission, SubmissionState, utcnow
+from ..models import Deliverable, Photo, Role, Submission, utcnow
 from ..services import WorkflowError
 from ..services.photos import add_photos, discard_files, photos_of, remove_photo
 from ..services.standing import unit_standing, unit_todo

@@ -40,11 +40,40 @@ def reporter_deliverable_or_404(deliverable_id: int) -> Deliverable:
     return deliverable
 
 
+def coordinates_relays(user) -> bool:
+    """A reporter who runs a relay of their unit (its 联络员 for that round)."""
+    link = campaigns.campaign_coordinators.c
+    return db.session.scalar(sa.select(sa.func.count()).select_from(campaigns.campaign_coordinators)
+                             .where(link.user_id == user.id)) > 0
+
+
+def coordinator_required(view):
+    """Coordinators, admins, and reporters who run a relay of their unit; everyone else gets 403."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role not in (Role.coordinator, Role.admin) and not coordinates_relays(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
 def can_manage(campaign: Campaign) -> bool:
-    """Admins manage every campaign; coordinators only those they coordinate."""
+    """Admins manage every campaign; anyone else only the campaigns they coordinate (a relay's 联络员 its relay)."""
     if current_user.role is Role.admin:
         return True
-    return current_user.role is Role.coordinator and any(u.id == current_user.id for u in campaign.coordinators)
+    return any(u.id == current_user.id for u in campaign.coordinators)
+
+
+def can_view(campaign: Campaign) -> bool:
+    """Who manages the campaign, or any campaign it relays upwards, may look at its round (read-only)."""
+    seen = set()
+    while campaign is not None and campaign.id not in seen:
+        if can_manage(campaign):
+            return True
+        seen.add(campaign.id)
+        campaign = campaign.relays
+    return False
 
 
 def managed_campaign_or_404(campaign_id: int) -> Campaign:
@@ -52,6 +81,14 @@ def managed_campaign_or_404(campaign_id: int) -> Campaign:
     if campaign is None or not can_manage(campaign):
         abort(404)
     return campaign
+
+
+def viewable_campaign_or_404(campaign_id: int) -> tuple[Campaign, bool]:
+    """A campaign the user manages, or one relaying a campaign they manage (read-only); and whether they may act."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not can_view(campaign):
+        abort(404)
+    return campaign, can_manage(campaign)
 
 
 def managed_submission_or_404(submission_id: int) -> Submission:

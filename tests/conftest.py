@@ -16,6 +16,7 @@ from campaign.models import Contact, Role, Submission, Unit
 from campaign.services.accounts import create_user
 from campaign.services.campaigns import create_from_preset, publish, set_recipients
 from campaign.services.photos import store_photo
+from campaign.services.relays import RelayDeliverable, create_relay
 from campaign.services.submissions import submit
 from tests.helpers import annex1
 from tests.photo_helpers import jpeg_bytes
@@ -229,3 +230,51 @@ def world(app, make_unit, make_user, make_campaign):
         "user_id": users["own_reporter"].id, "token": "not-a-valid-link",
     }
     return dict(users=users, values=values)
+
+
+@pytest.fixture
+def relay_world(app, make_unit, make_user, make_campaign):
+    """A ministry's notice to two provinces; each relays it to its own cities, and 郑州 has filed to 河南.
+
+    Users: the ministry's coordinator, 河南's reporter (its relay's 联络员), 河北's (a neighbour's 联络员),
+    郑州's reporter (a city), an admin. Values: the ids of 河南's relay and of what was filed in it.
+    """
+    henan, hebei = make_unit("河南省市场监督管理局"), make_unit("河北省市场监督管理局")
+    zhengzhou = make_unit("郑州市市场监督管理局", parent=henan)
+    kaifeng = make_unit("开封市市场监督管理局", parent=henan)
+    shijiazhuang = make_unit("石家庄市市场监督管理局", parent=hebei)
+    ministry = make_user(Role.coordinator)
+    upper = make_campaign(units=[henan, hebei], coordinator=ministry, days_left=20)
+    users = {
+        "upper_coordinator": ministry,
+        "relay_coordinator": make_user(Role.reporter, unit=henan),
+        "neighbour_coordinator": make_user(Role.reporter, unit=hebei),
+        "city_reporter": make_user(Role.reporter, unit=zhengzhou),
+        "admin": make_user(Role.admin),
+    }
+    relays = {}
+    for name, unit, cities in (("relay_coordinator", henan, [zhengzhou, kaifeng]),
+                               ("neighbour_coordinator", hebei, [shijiazhuang])):
+        chosen = [RelayDeliverable(d, d.deadline - timedelta(days=5)) for d in upper.deliverables]
+        relay = create_relay(upper, unit, user=users[name], chosen=chosen, title="", contact_name="联络员",
+                             contact_phone="0371-1")
+        set_recipients(relay, cities)
+        publish(relay, user=users[name])
+        relays[name] = relay
+    relay = relays["relay_coordinator"]
+    filed = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=relay.deliverables[0].id,
+                                                               unit_id=zhengzhou.id))
+    submit(filed, annex1_data_for_relay(), base_version=None, user=users["city_reporter"])
+    db.session.commit()
+    return dict(users=users, upper=upper, relay=relay, neighbour_relay=relays["neighbour_coordinator"],
+                units=dict(henan=henan, hebei=hebei, zhengzhou=zhengzhou, kaifeng=kaifeng,
+                           shijiazhuang=shijiazhuang),
+                values={"campaign_id": relay.id, "submission_id": filed.id,
+                        "deliverable_id": relay.deliverables[0].id})
+
+
+def annex1_data_for_relay() -> dict:
+    return {"leader_instructions": "市局主要负责同志作出批示。", "study": "召开党组会专题学习。",
+            "documents": [{"name": "郑州市贯彻落实《纲要》实施方案", "issuer": "郑州市政府", "progress": "已印发"}],
+            "publicity": "开设专栏宣传。", "experience": "清单化推进。", "contact_name": "张三",
+            "contact_phone": "0371-12345678"}

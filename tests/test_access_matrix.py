@@ -71,6 +71,11 @@ EXPECTED = {
     "reminders.preview": campaign_route(),
     "reminders.send": campaign_route(),
     "reminders.schedule": campaign_route(),
+    # Relaying needs a unit with units below it, and compiling up a relay: this world has neither
+    # (tests/test_relay_access.py walks the routes in a world of relays).
+    "relays.new": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
+    "relays.gather_preview": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
+    "relays.gather_confirm": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
 }
 
 

@@ -173,6 +173,7 @@ class CampaignForm(BaseForm):
     contact_email = StringField("电子邮箱", validators=[Optional(), Email(message="请填写正确的电子邮箱地址。"),
                                                     Length(max=254, message="电子邮箱请不超过 254 字。")])
     deliverables = FieldList(FormField(DeliverableForm), min_entries=0, max_entries=50)
+    confirm_late_relay = BooleanField("截止时间晚于上级，仍然使用")
 
 
 class ConfirmForm(BaseForm):

@@ -2,6 +2,7 @@
 from .audit import AuditEntry, record
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
 from .photos import Photo
+from .relays import Gathering
 from .reminders import Lease, Reminder, ReminderStatus
 from .submissions import STATE_LABELS, Revision, Submission, SubmissionState
 from .types import UTCDateTime, utcnow
@@ -10,6 +11,6 @@ from .users import Role, User
 
 __all__ = [
     "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
-    "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
+    "Gathering", "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
     "Contact", "Unit", "Role", "User", "Lease", "Reminder", "ReminderStatus",
 ]

@@ -87,16 +87,26 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A relay (转发): the campaign it passes down and the recipient unit that runs it for its own subtree.
+    relays_campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True)
+    relaying_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"))
 
     deliverables: Mapped[list[Deliverable]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan", order_by="Deliverable.sort_order"
     )
     coordinators: Mapped[list[User]] = relationship(secondary=campaign_coordinators)
     recipients: Mapped[list[Unit]] = relationship(secondary=campaign_recipients, order_by=Unit.sort_order)
+    relays: Mapped[Campaign | None] = relationship(remote_side=[id], foreign_keys=[relays_campaign_id])
+    relaying_unit: Mapped[Unit | None] = relationship(foreign_keys=[relaying_unit_id])
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def is_relay(self) -> bool:
+        return self.relays_campaign_id is not None
 
     @property
     def contact_line(self) -> str:
@@ -126,8 +136,12 @@ class Deliverable(db.Model):
     cutoff: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Reminder schedule (days before / overdue interval); see campaign.services.reminders.
     reminder_schedule: Mapped[dict | None] = mapped_column(sa.JSON)
+    # In a relay: the upper campaign's deliverable this one passes down (None: the relaying unit's own).
+    relays_deliverable_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("deliverables.id", ondelete="RESTRICT"), index=True)
 
     campaign: Mapped[Campaign] = relationship(back_populates="deliverables")
+    relays: Mapped[Deliverable | None] = relationship(remote_side=[id], foreign_keys=[relays_deliverable_id])
     extensions: Mapped[list[Extension]] = relationship(back_populates="deliverable", cascade="all, delete-orphan")
 
     @property

@@ -21,8 +21,9 @@ from ..models import (Campaign, CampaignState, Deliverable, LatePolicy, Role, Su
 from ..timefmt import DEFAULT_ZONE
 from . import WorkflowError
 from .campaign_states import REFUSALS, TRANSITIONS, allowed, check  # noqa: F401 - also used through this module
+from .relays import check_relay_deadlines
 from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees,  # noqa: F401
-                         selected_units, set_recipients, started_units)
+                         recipient_choices, selected_units, set_recipients, started_units)
 
 
 def coordinated_campaigns(user: User) -> list[Campaign]:
@@ -145,9 +146,10 @@ def settings_errors(settings: DeliverableSettings) -> dict[str, str]:
 
 
 def update_campaign(campaign: Campaign, *, user: User, details: dict,
-                    deliverables: dict[int, DeliverableSettings]) -> list[str]:
+                    deliverables: dict[int, DeliverableSettings], confirm_late_relay: bool = False) -> list[str]:
     """Change the campaign's details and its deliverables' deadlines and late policies.
 
+    A relay's deadline on or after the relaying unit's own is refused (LateRelay) unless confirmed.
     Returns the names of what changed (for the audit log and the confirmation message).
     """
     check("edit", campaign)
@@ -160,6 +162,8 @@ def update_campaign(campaign: Campaign, *, user: User, details: dict,
             changed.append(name)
     zone = campaign.zone
     by_id = {d.id: d for d in campaign.deliverables}
+    check_relay_deadlines(campaign, {i: s.deadline.replace(tzinfo=zone) for i, s in deliverables.items()
+                                     if s.deadline is not None}, confirm_late=confirm_late_relay)
     for deliverable_id, settings in deliverables.items():
         deliverable = by_id.get(deliverable_id)
         if deliverable is None:

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Campaign, CampaignState, Deliverable, Submission, SubmissionState, Unit, User, record
 from . import WorkflowError
 from .campaign_states import check
-from .unit_tree import unit_parents
+from .unit_tree import UnitNode, find_node, unit_parents, unit_tree
 
 
 def expand_subtrees(parents: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
@@ -55,10 +55,30 @@ class RecipientChange:
     removed: list[Unit]
 
 
+def recipient_choices(campaign: Campaign) -> list[UnitNode]:
+    """The units a campaign may choose from, as a tree: every unit, or for a relay the relaying unit's own units."""
+    roots = unit_tree()
+    if campaign.relaying_unit_id is None:
+        return roots
+    node = find_node(roots, campaign.relaying_unit_id)
+    return node.children if node is not None else []
+
+
+def units_below(unit_id: int) -> set[int]:
+    """Every unit below `unit_id` (not the unit itself)."""
+    return expand_subtrees(unit_parents(), [unit_id])
+
+
 def choose_recipients(campaign: Campaign, *, user: User, unit_ids: Iterable[int] = (),
                       subtree_ids: Iterable[int] = ()) -> RecipientChange:
-    """Set the recipients to the chosen units and whole subtrees (see `set_recipients`)."""
-    change = set_recipients(campaign, selected_units(unit_ids, subtree_ids))
+    """Set the recipients to the chosen units and whole subtrees (see `set_recipients`); a relay's come from
+    the relaying unit's own subtree only."""
+    units = selected_units(unit_ids, subtree_ids)
+    if campaign.relaying_unit_id is not None:
+        allowed = units_below(campaign.relaying_unit_id)
+        if any(unit.id not in allowed for unit in units):
+            raise WorkflowError("转发的通知只能选择本单位的下级单位作为报送单位。")
+    change = set_recipients(campaign, units)
     if change.added or change.removed:
         record("recipients_changed", user=user, campaign_id=campaign.id,
                added=[u.id for u in change.added], removed=[u.id for u in change.removed])

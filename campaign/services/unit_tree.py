@@ -43,3 +43,14 @@ def unit_tree() -> list[UnitNode]:
     """Every unit as a tree, in display order (one query)."""
     rows = db.session.execute(sa.select(Unit.id, Unit.parent_id, Unit.name).order_by(Unit.sort_order, Unit.id)).all()
     return build_tree(rows)
+
+
+def find_node(roots: list[UnitNode], unit_id: int) -> UnitNode | None:
+    """The node of `unit_id` anywhere in the tree."""
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.id == unit_id:
+            return node
+        stack.extend(node.children)
+    return None

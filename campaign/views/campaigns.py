@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..access import campaign_deliverable_or_404, managed_campaign_or_404, role_required
+from ..access import campaign_deliverable_or_404, coordinator_required, managed_campaign_or_404, role_required
 from ..extensions import db
 from ..forms.campaigns import CampaignForm, ConfirmForm, DefinitionForm, PresetForm, SelectChoice
 from ..definitions.presets import load_preset, preset_keys
@@ -18,10 +18,12 @@ from ..services import WorkflowError
 from ..services import campaigns as service
 from ..services.standing import campaign_tallies
 from ..timefmt import DEFAULT_ZONE
-from ..services.unit_tree import unit_parents, unit_tree
+from ..services.unit_tree import unit_parents
 
 bp = Blueprint("campaigns", __name__, url_prefix="/coordinator/campaigns")
-staff_only = role_required(Role.coordinator, Role.admin)
+staff_only = coordinator_required
+# New campaigns come from the coordinating offices; a unit's 联络员 relays what it received instead.
+creators_only = role_required(Role.coordinator, Role.admin)
 
 
 # Posts whose form is shown again, as typed, when the page's CSRF token has expired.
@@ -69,7 +71,7 @@ def _preset_form(formdata=None) -> PresetForm:
 
 
 @bp.route("/new")
-@staff_only
+@creators_only
 def new():
     """Choose a built-in notice (or go on to paste a definition)."""
     return _render_new(_preset_form())
@@ -81,7 +83,7 @@ def _render_new(form, status=200):
 
 
 @bp.route("/new/preset", methods=["POST"])
-@staff_only
+@creators_only
 def create_from_preset():
     """Create a draft campaign from a preset, its dates moved to this year if asked."""
     form = _preset_form(request.form)
@@ -96,7 +98,7 @@ def create_from_preset():
 
 
 @bp.route("/new/definition", methods=["GET", "POST"])
-@staff_only
+@creators_only
 def create_from_definition():
     """Create a draft campaign from a pasted or uploaded form definition; errors are shown by line."""
     form = DefinitionForm()
@@ -201,7 +203,8 @@ def edit(campaign_id: int):
         for entry in form.deliverables.entries
     }
     try:
-        changed = service.update_campaign(campaign, user=current_user, details=details, deliverables=settings)
+        changed = service.update_campaign(campaign, user=current_user, details=details, deliverables=settings,
+                                          confirm_late_relay=bool(form.confirm_late_relay.data))
         db.session.commit()
     except WorkflowError as exc:
         db.session.rollback()
@@ -240,7 +243,8 @@ def _ids(name: str) -> list[int] | None:
 
 def _render_recipients(campaign, selected: set[int], status=200, error=None):
     locked = service.started_units(campaign) if campaign.state.is_published else set()
-    return render_template("campaigns/recipients.html", campaign=campaign, roots=unit_tree(), selected=selected,
+    return render_template("campaigns/recipients.html", campaign=campaign, roots=service.recipient_choices(campaign),
+                           selected=selected,
                            locked=locked, form=ConfirmForm(), error=error,
                            editable=service.allowed("recipients", campaign)), status
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from ..access import role_required
-from ..models import Role, utcnow
+from ..access import coordinator_required
+from ..models import utcnow
 from ..services.campaigns import coordinated_campaigns
 from ..services.standing import campaign_tallies
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-staff_only = role_required(Role.coordinator, Role.admin)
+staff_only = coordinator_required
 
 
 @bp.route("/")

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import timefmt
+from ..access import coordinates_relays
 from ..auth import RESUMABLE_ENDPOINTS
 from ..forms.wordcount import count_words
 from ..services.reminders.schedule import kind_label
@@ -62,5 +63,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=timefmt.time_left,
         format_span=timefmt.format_span, zone_name=timefmt.zone_name, count_words=count_words,
-        word=word, kind_label=kind_label,
+        word=word, kind_label=kind_label, coordinates_relays=coordinates_relays,
     )

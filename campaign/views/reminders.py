@@ -6,17 +6,17 @@ import secrets
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..access import campaign_deliverable_or_404, managed_campaign_or_404, role_required
+from ..access import campaign_deliverable_or_404, coordinator_required, managed_campaign_or_404
 from ..extensions import db
 from ..forms.reminders import ScheduleForm, SelectionForm, SendForm
-from ..models import Campaign, Role, record, utcnow
+from ..models import Campaign, record, utcnow
 from ..services.reminders import change_schedule, manual_kind, queue_manual, send_queued
 from ..services.reminders.overview import (ledger_rows, overview, owing_values, previews, problem_count, problem_rows,
                                            selected_pairs)
 from ..services.reminders.schedule import in_quiet_hours, out_of_quiet_hours
 
 bp = Blueprint("reminders", __name__, url_prefix="/coordinator/campaigns/<int:campaign_id>/reminders")
-staff_only = role_required(Role.coordinator, Role.admin)
+staff_only = coordinator_required
 
 
 @bp.app_context_processor

@@ -7,14 +7,15 @@ import tempfile
 from flask import Blueprint, abort, flash, render_template, send_file
 from flask_login import current_user
 
-from ..access import campaign_deliverable_or_404, managed_campaign_or_404, reporter_deliverable_or_404, role_required
+from ..access import (campaign_deliverable_or_404, coordinator_required, managed_campaign_or_404,
+                      reporter_deliverable_or_404, role_required)
 from ..extensions import db
 from ..models import Role, record
 from ..reports import build, build_unit, file_name, find_kind, kinds, unit_kinds
 from ..reports.collect import collect, unit_entry
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-staff_only = role_required(Role.coordinator, Role.admin)
+staff_only = coordinator_required
 reporter_only = role_required(Role.reporter)
 
 

@@ -5,27 +5,29 @@ from flask import Blueprint, flash, redirect, render_template, render_template_s
 from markupsafe import Markup
 from flask_login import current_user
 
-from ..access import managed_campaign_or_404, managed_submission_or_404, role_required
+from ..access import coordinator_required, managed_submission_or_404, viewable_campaign_or_404
 from ..charts import cumulative_chart
 from ..extensions import db
 from ..forms.review import ExtensionForm, ReturnForm
-from ..models import Role, Submission, SubmissionState, utcnow
+from ..models import Submission, SubmissionState, utcnow
 from ..services import WorkflowError
 from ..services.diff import diff_revisions, field_text
 from ..services.progress import dashboard
+from ..services.relays import chain, relay_progress
 from ..services.review import accept, extend, notify_unit, return_, revisions_of
 from ..services.standing import FILTERS, SORTS, WORDS, unit_standing
 
 bp = Blueprint("review", __name__, url_prefix="/coordinator")
-staff_only = role_required(Role.coordinator, Role.admin)
+staff_only = coordinator_required
 BADGE = '{% from "_macros.html" import state_badge %}{{ state_badge(state) }}'
 
 
 @bp.route("/campaigns/<int:campaign_id>/progress")
 @staff_only
 def progress(campaign_id: int):
-    """Counts per deliverable, submits over time against the deadline, and the unit × deliverable matrix."""
-    campaign = managed_campaign_or_404(campaign_id)
+    """Counts per deliverable, submits over time against the deadline, and the unit × deliverable matrix;
+    read-only for the coordinators of the campaigns it relays."""
+    campaign, can_act = viewable_campaign_or_404(campaign_id)
     now = utcnow()
     view = dashboard(campaign, now, deliverable_id=request.args.get("d", type=int),
                      show=request.args.get("show", "all"), sort=request.args.get("sort", "order"))
@@ -40,7 +42,8 @@ def progress(campaign_id: int):
     return render_template(
         "coordinator/progress.html", campaign=campaign, board=board, charts=charts, now=now, rows=view.rows,
         show=view.show, sort=view.sort, chosen=view.deliverable_id, filters=FILTERS, sorts=SORTS, words=WORDS,
-        badges=badges, submission_href=submission_href,
+        badges=badges, submission_href=submission_href, can_act=can_act, relays=relay_progress(campaign, now),
+        chain=chain(campaign),
     )
 
 

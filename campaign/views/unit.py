@@ -11,6 +11,7 @@ from ..forms.submission import build_form_class, data_to_formdata, form_to_data
 from ..models import Deliverable, Photo, Role, Submission, utcnow
 from ..services import WorkflowError
 from ..services.photos import add_photos, discard_files, photos_of, remove_photo
+from ..services.relays import has_subtree, relay_panel, unit_relays
 from ..services.standing import unit_standing, unit_todo
 from ..services.submissions import (EditConflict, find_or_create_submission, get_submission, initial_data, save_draft,
                                     submit, withdraw)
@@ -24,7 +25,9 @@ reporter_only = role_required(Role.reporter)
 def todo():
     """待办: every deliverable the unit must file, with deadline, time left and state."""
     now = utcnow()
-    return render_template("unit/todo.html", items=unit_todo(current_user.unit, now), now=now)
+    unit = current_user.unit
+    return render_template("unit/todo.html", items=unit_todo(unit, now), now=now, relays=unit_relays(unit),
+                           may_relay=has_subtree(unit))
 
 
 def render_form(deliverable: Deliverable, submission: Submission, form=None, *, status: int = 200,
@@ -40,7 +43,7 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
         "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
         standing=unit_standing(deliverable, submission.unit_id, now, submission=submission), form=form,
         conflict=conflict, error=error, notice=notice, now=now, photos=photos_of(submission),
-        photo_errors=photo_errors or {},
+        photo_errors=photo_errors or {}, relay=relay_panel(deliverable, submission.unit_id),
     ), status
 
 

@@ -1,0 +1,124 @@
+"""A unit's relay (转发) of a notice it received, and compiling its units' material up (汇总上报)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import reporter_deliverable_or_404, role_required
+from ..extensions import db
+from ..forms.relays import GatherForm, RelayForm
+from ..models import Campaign, Role, utcnow
+from ..services import WorkflowError
+from ..services.diff import diff_revisions
+from ..services.relays import (LateRelay, RelayDeliverable, apply_gathering, can_relay, create_relay,
+                               gathering_state, merged, relay_defaults, relayed_deliverable)
+from ..services.submissions import EditConflict, get_submission
+
+bp = Blueprint("relays", __name__, url_prefix="/relays")
+reporter_only = role_required(Role.reporter)
+
+
+def _upper_or_404(campaign_id: int) -> Campaign:
+    """A campaign the reporter's unit received and may relay (it has units below it); else 404."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not can_relay(campaign, current_user.unit):
+        abort(404)
+    return campaign
+
+
+def _render_new(upper: Campaign, form: RelayForm, status: int = 200, error: str | None = None):
+    deliverables = {d.id: d for d in upper.deliverables}
+    entries = [(deliverables.get(int(e.form.id.data or 0)), e) for e in form.deliverables.entries]
+    return render_template("relays/new.html", upper=upper, form=form, error=error, now=utcnow(),
+                           entries=[(d, e) for d, e in entries if d is not None]), status
+
+
+@bp.route("/new/<int:campaign_id>", methods=["GET", "POST"])
+@reporter_only
+def new(campaign_id: int):
+    """Relay a notice to the unit's own subtree: which deliverables, by when, and whom to ask."""
+    upper = _upper_or_404(campaign_id)
+    if request.method == "GET":
+        return _render_new(upper, RelayForm(data=relay_defaults(upper, current_user.unit, current_user)))
+    form = RelayForm()
+    if [e.form.id.data for e in form.deliverables.entries] != [str(d.id) for d in upper.deliverables]:
+        return _render_new(upper, RelayForm(formdata=None, data=relay_defaults(upper, current_user.unit,
+                                                                                current_user)),
+                           409, error="上级通知的报送事项已变化，页面已刷新，请重新填写。")
+    if not form.validate_on_submit():
+        return _render_new(upper, form, 400, error="转发未成功：请按标红的提示修改。")
+    deadlines = form.chosen_deadlines()
+    missing = [e for e in form.deliverables.entries if e.form.chosen.data and e.form.deadline.data is None]
+    for entry in missing:
+        entry.form.deadline.errors = [*entry.form.deadline.errors, "请填写下级的填报截止时间。"]
+    if missing:
+        return _render_new(upper, form, 400, error="转发未成功：请按标红的提示修改。")
+    by_id = {d.id: d for d in upper.deliverables}
+    chosen = [RelayDeliverable(by_id[i], local.replace(tzinfo=upper.zone)) for i, local in deadlines.items()]
+    try:
+        relay = create_relay(
+            upper, current_user.unit, user=current_user, chosen=chosen, title=form.title.data,
+            doc_number=form.doc_number.data or "", contact_department=form.contact_department.data or "",
+            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+            contact_email=form.contact_email.data or "", confirm_late=bool(form.confirm_late.data))
+        db.session.commit()
+    except LateRelay as exc:
+        db.session.rollback()
+        form.confirm_late.errors = [str(exc)]
+        return _render_new(upper, form, 400)
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _render_new(upper, form, 400, error=str(exc))
+    flash("已创建转发通知（草稿）。请选择本单位的下级报送单位，核对后发布。", "success")
+    return redirect(url_for("campaigns.recipients", campaign_id=relay.id))
+
+
+def _gathering(deliverable_id: int):
+    """The unit's submission for an upper deliverable it relayed, the relayed deliverable, and where it stands."""
+    deliverable = reporter_deliverable_or_404(deliverable_id)
+    relayed = relayed_deliverable(deliverable, current_user.unit_id)
+    if relayed is None:
+        abort(404)
+    submission = get_submission(deliverable, current_user.unit)
+    return deliverable, submission, relayed, gathering_state(submission, relayed)
+
+
+def _render_gather(deliverable, submission, relayed, state, status: int = 200, error: str | None = None):
+    after = merged(submission.data, state.gathered)
+    form = GatherForm(formdata=None, data={"fingerprint": state.gathered.fingerprint,
+                                            "version": str(submission.version)})
+    return render_template(
+        "relays/gather.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
+        relayed=relayed, state=state, form=form, error=error,
+        diffs=diff_revisions(submission.data or None, after, deliverable.form)), status
+
+
+@bp.route("/deliverables/<int:deliverable_id>/gather")
+@reporter_only
+def gather_preview(deliverable_id: int):
+    """What gathering the units' material would put in the draft, field by field, before anything changes."""
+    return _render_gather(*_gathering(deliverable_id))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/gather", methods=["POST"])
+@reporter_only
+def gather_confirm(deliverable_id: int):
+    """Put the previewed material into the unit's draft (never submitted by itself)."""
+    deliverable, submission, relayed, state = _gathering(deliverable_id)
+    form = GatherForm()
+    if not form.validate():
+        abort(400)
+    if form.fingerprint.data != state.gathered.fingerprint:
+        return _render_gather(deliverable, submission, relayed, state, 409,
+                              error="下级单位的材料在您预览后有了变化，下面是最新的对照，请核对后再确认。")
+    try:
+        apply_gathering(submission, relayed, state.gathered, user=current_user, base_version=int(form.version.data))
+        db.session.commit()
+    except EditConflict as exc:
+        db.session.rollback()
+        return _render_gather(*_gathering(deliverable_id), status=409, error=str(exc))
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _render_gather(*_gathering(deliverable_id), status=400, error=str(exc))
+    flash(f"已将 {len(state.gathered.sources)} 个下级单位的材料汇入草稿。请修改完善后再报送。", "success")
+    return redirect(url_for("unit.deliverable", deliverable_id=deliverable_id))

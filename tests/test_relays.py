@@ -1,0 +1,162 @@
+"""Relaying a notice down a level and compiling the units' material back up (services and pages)."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import AuditEntry, Gathering, Role, Submission, SubmissionState
+from campaign.services import WorkflowError
+from campaign.services.campaigns import DeliverableSettings, update_campaign
+from campaign.services.relays import (LateRelay, RelayDeliverable, apply_gathering, create_relay, gather,
+                                      gathering_state, relayed_deliverable)
+from campaign.services.review import return_
+from campaign.services.submissions import get_submission, save_draft, submit, withdraw
+from tests.conftest import annex1_data_for_relay, csrf_from, login
+
+
+def city_submission(world, city: str, deliverable_index: int = 0) -> Submission:
+    relay = world["relay"]
+    return db.session.scalar(sa.select(Submission).filter_by(
+        deliverable_id=relay.deliverables[deliverable_index].id, unit_id=world["units"][city].id))
+
+
+def test_a_relay_records_what_it_passes_down_and_who_runs_it(relay_world):
+    relay, upper = relay_world["relay"], relay_world["upper"]
+    assert relay.relays_campaign_id == upper.id and relay.relaying_unit.name == "河南省市场监督管理局"
+    assert [d.relays_deliverable_id for d in relay.deliverables] == [d.id for d in upper.deliverables]
+    assert [d.form for d in relay.deliverables] == [d.form for d in upper.deliverables]
+    assert relay.coordinators == [relay_world["users"]["relay_coordinator"]]
+    assert all(d.deadline < u.deadline for d, u in zip(relay.deliverables, upper.deliverables))
+    assert relay.title == f"关于转发《{upper.title}》的通知"
+
+
+def test_a_deadline_not_before_the_upper_one_needs_a_tick(app, make_unit, make_user, make_campaign):
+    province = make_unit("山西省市场监督管理局")
+    make_unit("太原市市场监督管理局", parent=province)
+    upper = make_campaign(units=[province])
+    reporter = make_user(Role.reporter, unit=province)
+    late = [RelayDeliverable(upper.deliverables[0], upper.deliverables[0].deadline + timedelta(hours=1))]
+    with pytest.raises(LateRelay, match="不早于上级规定的截止时间"):
+        create_relay(upper, province, user=reporter, chosen=late, title="转发")
+    relay = create_relay(upper, province, user=reporter, chosen=late, title="转发", confirm_late=True)
+    assert relay.deliverables[0].deadline > upper.deliverables[0].deadline
+    assert db.session.scalar(sa.select(AuditEntry).filter_by(action="relay_created")).detail["later_than_upper"]
+    with pytest.raises(WorkflowError, match="已转发过"):
+        create_relay(upper, province, user=reporter, chosen=late, title="转发", confirm_late=True)
+
+
+def test_editing_a_relays_deadline_past_the_upper_one_needs_the_tick(relay_world):
+    relay, user = relay_world["relay"], relay_world["users"]["relay_coordinator"]
+    upper_deadline = relay_world["upper"].deliverables[0].deadline
+    later = (upper_deadline + timedelta(days=1)).astimezone(relay.zone).replace(tzinfo=None)
+    settings = {relay.deliverables[0].id: DeliverableSettings(later, relay.deliverables[0].late_policy, None)}
+    with pytest.raises(LateRelay):
+        update_campaign(relay, user=user, details={}, deliverables=settings)
+    assert update_campaign(relay, user=user, details={}, deliverables=settings, confirm_late_relay=True)
+
+
+def test_only_a_recipient_with_units_below_may_relay(relay_world):
+    city = relay_world["units"]["zhengzhou"]
+    upper = relay_world["upper"]
+    with pytest.raises(WorkflowError, match="有下级单位"):
+        create_relay(upper, city, user=relay_world["users"]["city_reporter"],
+                     chosen=[RelayDeliverable(upper.deliverables[0], upper.deliverables[0].deadline)], title="")
+
+
+def test_gathering_brings_rows_together_and_prefixes_texts(relay_world):
+    kaifeng_data = annex1_data_for_relay() | {
+        "study": "开封市局集中学习。",
+        "documents": [{"name": "郑州市贯彻落实《纲要》实施方案", "issuer": "郑州市政府", "progress": "已印发"},
+                      {"name": "开封市质量强市实施方案", "issuer": "开封市政府", "progress": "起草中"}]}
+    kaifeng = city_submission(relay_world, "kaifeng")
+    submit(kaifeng, kaifeng_data, base_version=None, user=relay_world["users"]["admin"])
+    upper_annex1 = relay_world["upper"].deliverables[0]
+    relayed = relayed_deliverable(upper_annex1, relay_world["units"]["henan"].id)
+    gathered = gather(upper_annex1, relayed)
+    assert [s.unit_name for s in gathered.sources] == ["郑州市市场监督管理局", "开封市市场监督管理局"]
+    assert gathered.data["study"] == "【郑州市市场监督管理局】召开党组会专题学习。\n\n【开封市市场监督管理局】开封市局集中学习。"
+    assert [r["name"] for r in gathered.data["documents"]] == ["郑州市贯彻落实《纲要》实施方案", "开封市质量强市实施方案"]
+    assert gathered.data["documents"][1]["issuer"] == "开封市政府"
+    assert "contact_name" not in gathered.data  # one-line fields stay the province's own
+
+
+def test_only_reported_material_is_gathered(relay_world):
+    zhengzhou = city_submission(relay_world, "zhengzhou")
+    return_(zhengzhou, reason="请补充", user=relay_world["users"]["relay_coordinator"])
+    save_draft(city_submission(relay_world, "kaifeng"), {"study": "草稿"}, base_version=None,
+               user=relay_world["users"]["admin"])
+    upper_annex1 = relay_world["upper"].deliverables[0]
+    gathered = gather(upper_annex1, relayed_deliverable(upper_annex1, relay_world["units"]["henan"].id))
+    assert gathered.sources == [] and gathered.data["study"] == "" and gathered.due == 2
+
+
+def test_gathering_makes_a_draft_records_its_sources_and_notices_later_changes(relay_world):
+    users, units = relay_world["users"], relay_world["units"]
+    upper_annex1 = relay_world["upper"].deliverables[0]
+    relayed = relayed_deliverable(upper_annex1, units["henan"].id)
+    own = get_submission(upper_annex1, units["henan"])
+    save_draft(own, {"contact_name": "王五", "contact_phone": "0371-1", "study": "省局原稿"}, base_version=None,
+               user=users["relay_coordinator"])
+    apply_gathering(own, relayed, gather(upper_annex1, relayed), user=users["relay_coordinator"],
+                    base_version=own.version)
+    db.session.commit()
+    assert own.state is SubmissionState.draft  # never submitted by itself
+    assert own.data["contact_name"] == "王五" and own.data["study"].startswith("【郑州市市场监督管理局】")
+    gathering = db.session.scalar(sa.select(Gathering).filter_by(submission_id=own.id))
+    assert [s["unit_id"] for s in gathering.sources] == [units["zhengzhou"].id]
+    assert gathering_state(own, relayed).outdated == []
+    # 开封 files, 郑州 withdraws: both are named as changed since the gathering.
+    submit(city_submission(relay_world, "kaifeng"), annex1_data_for_relay(), base_version=None, user=users["admin"])
+    withdraw(city_submission(relay_world, "zhengzhou"), user=users["city_reporter"])
+    db.session.commit()
+    assert sorted(gathering_state(own, relayed).outdated) == ["已撤回的单位", "开封市市场监督管理局"]
+
+
+def test_the_province_relays_from_its_todo_and_compiles_up_on_its_form(client, relay_world, make_unit, make_user,
+                                                                     make_campaign):
+    users, units = relay_world["users"], relay_world["units"]
+    upper = relay_world["upper"]
+    login(client, users["relay_coordinator"])
+    todo = client.get("/unit/").get_data(as_text=True)
+    assert f'/coordinator/campaigns/{relay_world["relay"].id}/progress' in todo and "我转发的通知" in todo
+    form_page = client.get(f"/unit/deliverables/{upper.deliverables[0].id}").get_data(as_text=True)
+    assert "汇总上报" in form_page and "已报 1 家 / 应报 2 家" in form_page
+    preview = client.get(f"/relays/deliverables/{upper.deliverables[0].id}/gather").get_data(as_text=True)
+    assert "【郑州市市场监督管理局】召开党组会专题学习。" in preview and "确认汇入草稿" in preview
+    response = client.post(f"/relays/deliverables/{upper.deliverables[0].id}/gather",
+                           data={"csrf_token": csrf_from(preview), "fingerprint": "0" * 32, "version": "1"})
+    assert response.status_code == 409 and "有了变化" in response.get_data(as_text=True)
+    fresh = response.get_data(as_text=True)
+    fingerprint = fresh.split('name="fingerprint" type="hidden" value="')[1].split('"')[0]
+    version = fresh.split('name="version" type="hidden" value="')[1].split('"')[0]
+    response = client.post(f"/relays/deliverables/{upper.deliverables[0].id}/gather",
+                           data={"fingerprint": fingerprint, "version": version})
+    assert response.status_code == 302
+    own = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=upper.deliverables[0].id,
+                                                            unit_id=units["henan"].id))
+    assert own.state is SubmissionState.draft and "郑州市贯彻落实" in str(own.data["documents"])
+
+
+def test_relay_page_creates_a_draft_relay_with_earlier_deadlines(client, app, make_unit, make_user, make_campaign):
+    province = make_unit("湖北省市场监督管理局")
+    make_unit("武汉市市场监督管理局", parent=province)
+    upper = make_campaign(units=[province])
+    reporter = make_user(Role.reporter, unit=province)
+    login(client, reporter)
+    page = client.get(f"/relays/new/{upper.id}").get_data(as_text=True)
+    earlier = (upper.deliverables[0].deadline - timedelta(days=2)).astimezone(upper.zone).replace(
+        tzinfo=None, second=0, microsecond=0)
+    assert "转发给下级" in page and upper.title in page
+    fields = {"title": "关于转发的通知", "contact_name": "李四", "contact_phone": "027-1",
+              "deliverables-0-id": str(upper.deliverables[0].id), "deliverables-0-chosen": "y",
+              "deliverables-0-deadline": earlier.strftime("%Y-%m-%dT%H:%M"),
+              "deliverables-1-id": str(upper.deliverables[1].id)}
+    response = client.post(f"/relays/new/{upper.id}", data=fields)
+    assert response.status_code == 302 and "/recipients" in response.headers["Location"]
+    db.session.expire_all()
+    relay = db.session.scalar(sa.select(type(upper)).filter_by(relays_campaign_id=upper.id))
+    assert [d.key for d in relay.deliverables] == ["annex1"] and relay.contact_name == "李四"
+    recipients = client.get(f"/coordinator/campaigns/{relay.id}/recipients").get_data(as_text=True)
+    assert "武汉市市场监督管理局" in recipients and "湖北省市场监督管理局</label>" not in recipients
+    assert relay.deliverables[0].deadline == earlier.replace(tzinfo=upper.zone)

@@ -65,3 +65,36 @@ XINXIANG_AFFILIATES = [
     ("xx_design", "新乡市水利勘测设计院", "勘测设计院"),
     ("xx_canal", "新乡市人民胜利渠管理局", "人民胜利渠管理局"),
 ]
+
+# 河南省市场监督管理局 relays the SAMR notice to its 17 prefecture-level bureaus and 济源示范区, in the
+# province's official order.
+HENAN_CITIES = [
+    ("ha_zhengzhou", "郑州市市场监督管理局", "郑州"),
+    ("ha_kaifeng", "开封市市场监督管理局", "开封"),
+    ("ha_luoyang", "洛阳市市场监督管理局", "洛阳"),
+    ("ha_pingdingshan", "平顶山市市场监督管理局", "平顶山"),
+    ("ha_anyang", "安阳市市场监督管理局", "安阳"),
+    ("ha_hebi", "鹤壁市市场监督管理局", "鹤壁"),
+    ("ha_xinxiang", "新乡市市场监督管理局", "新乡"),
+    ("ha_jiaozuo", "焦作市市场监督管理局", "焦作"),
+    ("ha_puyang", "濮阳市市场监督管理局", "濮阳"),
+    ("ha_xuchang", "许昌市市场监督管理局", "许昌"),
+    ("ha_luohe", "漯河市市场监督管理局", "漯河"),
+    ("ha_sanmenxia", "三门峡市市场监督管理局", "三门峡"),
+    ("ha_nanyang", "南阳市市场监督管理局", "南阳"),
+    ("ha_shangqiu", "商丘市市场监督管理局", "商丘"),
+    ("ha_xinyang", "信阳市市场监督管理局", "信阳"),
+    ("ha_zhoukou", "周口市市场监督管理局", "周口"),
+    ("ha_zhumadian", "驻马店市市场监督管理局", "驻马店"),
+    ("ha_jiyuan", "济源示范区市场监督管理局", "济源"),
+]
+
+# 新乡市质量强市战略工作领导小组办公室 asked the city's bureaus for their study reports; 新乡市水利局's
+# notice relays that request to its own units. The market-regulation bureau is the one above.
+XINXIANG_CITY_BUREAUS = [
+    ("xx_gxj", "新乡市工业和信息化局", "市工信局"),
+    ("xx_zjj", "新乡市住房和城乡建设局", "市住建局"),
+    ("xx_jtj", "新乡市交通运输局", "市交通运输局"),
+    ("xx_nyj", "新乡市农业农村局", "市农业农村局"),
+]
+XINXIANG_OFFICE = "新乡市质量强市战略工作领导小组办公室"

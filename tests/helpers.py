@@ -1,4 +1,8 @@
-"""Form payloads shared by tests."""
+"""Form payloads and demo lookups shared by tests."""
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import Campaign
 
 ANNEX1 = {
     "leader_instructions": "主要负责同志作出批示。",
@@ -28,3 +32,11 @@ def annex2(text_per_section: str = "学习情况良好。", **changes):
             "activities": text_per_section, "experience": text_per_section, "exemplars": text_per_section}
     data.update(changes)
     return data
+
+
+def demo_campaigns():
+    """The demo's two seed notices: the SAMR notice and 新乡市水利局's (which relays the city office's request)."""
+    samr = db.session.scalar(sa.select(Campaign).where(Campaign.doc_number == "国市监质发〔2023〕9号"))
+    xinxiang = db.session.scalar(sa.select(Campaign).where(Campaign.preset == "xinxiang_water_2023",
+                                                           Campaign.relays_campaign_id.is_not(None)))
+    return samr, xinxiang

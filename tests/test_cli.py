@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from campaign import create_app
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignState, Role, Submission, SubmissionState, Unit, User
+from tests.helpers import demo_campaigns
 
 
 def fresh_app(tmp_path):
@@ -49,14 +50,22 @@ def test_seed_demo_creates_both_campaigns_with_real_units(tmp_path):
     assert result.exit_code == 0, result.output
     assert "beijing" in result.output and "pw-demo-1" in result.output
     with app.app_context():
-        samr, xinxiang = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+        samr, xinxiang = demo_campaigns()
         assert samr.doc_number == "国市监质发〔2023〕9号" and samr.state is CampaignState.published
         names = [u.name for u in samr.recipients]
         assert len(names) == 32 and names[0] == "北京市市场监督管理局" and names[1] == "天津市市场监督管理委员会"
         assert names[-1] == "新疆生产建设兵团市场监督管理局"
         assert "卫辉市水利局" in [u.name for u in xinxiang.recipients]
         reporters = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.reporter))
-        assert reporters == len(samr.recipients) + len(xinxiang.recipients)
+        recipients = {u.id for c in db.session.scalars(sa.select(Campaign)) for u in c.recipients}
+        assert reporters == len(recipients)  # one 填报人 per recipient unit
+        # The chain: 河南 relays the SAMR notice to its cities; the bureau's notice relays the city office's.
+        henan = db.session.scalar(sa.select(Campaign).where(Campaign.relays_campaign_id == samr.id))
+        cities = [u.name for u in henan.recipients]
+        assert henan.relaying_unit.name == "河南省市场监督管理局" and len(cities) == 18
+        assert cities[0] == "郑州市市场监督管理局" and cities[-1] == "济源示范区市场监督管理局"
+        assert xinxiang.relays.issuer == "新乡市质量强市战略工作领导小组办公室"
+        assert "新乡市水利局" in [u.name for u in xinxiang.relays.recipients]
         states = set(db.session.scalars(sa.select(Submission.state)))
         assert states == set(SubmissionState)
         beijing = db.session.scalar(sa.select(Unit).filter_by(code="beijing"))

@@ -16,6 +16,7 @@ from campaign.services.standing import LastReminder, Terms, campaign_standing, s
 from campaign.services.review import accept, extend, return_
 from campaign.services.submissions import save_draft, submit
 from tests.conftest import login
+from tests.helpers import demo_campaigns
 
 S = SubmissionState
 DATA = {"study": "召开党组会专题学习。"}
@@ -199,7 +200,7 @@ def test_dashboard_queries_do_not_grow_with_units(app, client, build):
 def test_demo_fills_every_dashboard_column(app):
     seed_demo(password="pw")
     db.session.commit()
-    samr, xinxiang = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+    samr, xinxiang = demo_campaigns()
     now = utcnow()
     for campaign in (samr, xinxiang):
         progress = campaign_standing(campaign, now)

@@ -5,11 +5,12 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, Gathering, Role, Submission, SubmissionState
+from campaign.models import AuditEntry, Gathering, Role, Submission, SubmissionState, utcnow
 from campaign.services import WorkflowError
 from campaign.services.campaigns import DeliverableSettings, update_campaign
 from campaign.services.relays import (LateRelay, RelayDeliverable, apply_gathering, create_relay, gather,
                                       gathering_state, relayed_deliverable)
+from campaign.services.reminders.overview import previews
 from campaign.services.review import return_
 from campaign.services.submissions import get_submission, save_draft, submit, withdraw
 from tests.conftest import annex1_data_for_relay, csrf_from, login
@@ -160,3 +161,16 @@ def test_relay_page_creates_a_draft_relay_with_earlier_deadlines(client, app, ma
     recipients = client.get(f"/coordinator/campaigns/{relay.id}/recipients").get_data(as_text=True)
     assert "武汉市市场监督管理局" in recipients and "湖北省市场监督管理局</label>" not in recipients
     assert relay.deliverables[0].deadline == earlier.replace(tzinfo=upper.zone)
+
+
+def test_the_upper_levels_reminder_to_a_relaying_unit_says_how_its_units_stand(relay_world):
+    upper, units = relay_world["upper"], relay_world["units"]
+    pairs = [(upper.deliverables[0], units["henan"]), (upper.deliverables[0], units["hebei"])]
+    messages = {p.unit.name: p.message for p in previews(upper, pairs, utcnow(), "manual_0")}
+    assert "下级报送：贵单位已转发给下级单位：应报 2 家，已报 1 家，未报 1 家。" in messages["河南省市场监督管理局"].text
+    assert "应报 1 家，已报 0 家，未报 1 家" in messages["河北省市场监督管理局"].html
+    # A relay's own reminders go to its own units, from its own 联络员.
+    relay = relay_world["relay"]
+    own = previews(relay, [(relay.deliverables[0], units["kaifeng"])], utcnow(), "manual_0")
+    assert [p.unit.name for p in own] == ["开封市市场监督管理局"] and "联络员 0371-1" in own[0].message.text
+    assert "下级报送" not in own[0].message.text

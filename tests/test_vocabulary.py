@@ -30,7 +30,7 @@ from campaign.services.review import accept, extend, return_
 from campaign.services.standing import WORDS, campaign_standing, campaign_tallies, unit_todo
 from campaign.services.submissions import get_submission, save_draft, submit
 from tests.conftest import login
-from tests.helpers import annex1
+from tests.helpers import annex1, demo_campaigns
 
 DEMO_PASSWORD = "Vocabulary-check-2026"
 LINE_WORDS = ("due", "reported", "missing", "late", "reported_late", "overdue")
@@ -133,7 +133,7 @@ def test_demo_prints_the_same_number_under_the_same_word_everywhere(app, client)
 def test_a_units_todo_page_shows_its_own_standing(app, client):
     seed_demo(password=DEMO_PASSWORD)
     db.session.commit()
-    xinxiang = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()[1]
+    xinxiang = demo_campaigns()[1]
     deliverable = xinxiang.deliverables[0]
     board = campaign_standing(xinxiang, utcnow())
     checked = Counter()

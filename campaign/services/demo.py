@@ -6,16 +6,19 @@ import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 
-from ..demo_units import SAMR_PROVINCES, XINXIANG_AFFILIATES, XINXIANG_COUNTIES, XINXIANG_DEPARTMENTS
+from ..demo_units import (HENAN_CITIES, SAMR_PROVINCES, XINXIANG_AFFILIATES, XINXIANG_CITY_BUREAUS,
+                          XINXIANG_COUNTIES, XINXIANG_DEPARTMENTS, XINXIANG_OFFICE)
 from ..extensions import db
 from ..definitions.presets import load_preset
 from ..models import Campaign, Contact, Role, Unit, User, utcnow
 from .accounts import create_user
 from .campaigns import create_from_preset, publish, set_recipients
 from .photos import add_photos
+from .relays import RelayDeliverable, apply_gathering, create_relay, gather
 from .review import accept, extend, return_
 from .submissions import get_submission, save_draft, submit
 
@@ -51,9 +54,13 @@ class DemoSeeder:
     def _units(self, root_name: str, rows, start: int) -> list[Unit]:
         root = Unit(name=root_name, short_name=root_name, sort_order=start)
         db.session.add(root)
+        return self._children(root, rows, start)
+
+    def _children(self, parent: Unit | None, rows, start: int) -> list[Unit]:
+        """Units under `parent` (None: top level), each with a contact and a 填报人 account named by its code."""
         units = []
         for i, (code, name, short) in enumerate(rows, start=1):
-            unit = Unit(name=name, short_name=short, code=code, parent=root, sort_order=start + i)
+            unit = Unit(name=name, short_name=short, code=code, parent=parent, sort_order=start + i)
             unit.contacts.append(Contact(name=_person(start + i), phone=_phone(start + i),
                                          email=f"{code}@demo.example.cn"))
             db.session.add(unit)
@@ -68,9 +75,21 @@ class DemoSeeder:
         self._account("admin", Role.admin, "系统管理员")
         samr_user = self._account("samr", Role.coordinator, "张俭", email="zhangjian01@samr.gov.cn")
         xx_user = self._account("xinxiang", Role.coordinator, "李述虎", email="xxssljjdk@163.com")
+        office_user = self._account("zlqs", Role.coordinator, "王立新", email="xxzlqs@demo.example.cn")
         provinces = self._units("国家市场监督管理总局", SAMR_PROVINCES, 0)
         xinxiang = self._units("新乡市水利局", XINXIANG_COUNTIES + XINXIANG_DEPARTMENTS + XINXIANG_AFFILIATES, 1000)
-        return [self._samr(samr_user, provinces), self._xinxiang(xx_user, xinxiang)]
+        henan = next(u for u in provinces if u.code == "henan")
+        cities = self._children(henan, HENAN_CITIES, 500)
+        samr = self._samr(samr_user, provinces)
+        self._henan_relay(samr, henan, cities)
+        bureau = xinxiang[0].parent
+        bureau.code = "xxsl"
+        self._children(None, XINXIANG_CITY_BUREAUS, 2000)
+        bureau_reporter = self._account("xxsl", Role.reporter, "李述虎", unit=bureau, email="xxssljjdk@163.com")
+        office = self._xinxiang_office(office_user, bureau)
+        bureau_notice = self._xinxiang(xx_user, xinxiang)
+        self._make_relay(bureau_notice, office, bureau, bureau_reporter)
+        return [samr, bureau_notice]
 
     def _campaign(self, key: str, user: User, units: list[Unit], first_deadline_in_days: int) -> Campaign:
         """Create and publish a preset, shifted so its first deadline is that many days from today."""
@@ -126,6 +145,62 @@ class DemoSeeder:
             self._apply(report, unit, reporter, coordinator, state, _study_data(unit),
                         deadline + timedelta(hours=hours))
         return campaign
+
+    def _henan_relay(self, samr: Campaign, henan: Unit, cities: list[Unit]) -> Campaign:
+        """河南 passes 附件1 and 附件2 down with earlier deadlines; its cities file; 河南 gathers what they
+        filed into its own 附件1 draft, and one city files after that (the draft shows as outdated)."""
+        liaison = db.session.query(User).filter_by(unit_id=henan.id).first()
+        zone = samr.zone
+        annex1, annex2 = samr.deliverables
+        published = datetime.combine(self.now.astimezone(zone).date() - timedelta(days=6), time(10, 0), zone)
+        relay = create_relay(samr, henan, user=liaison, chosen=[
+            RelayDeliverable(annex1, annex1.deadline - timedelta(days=3)),
+            RelayDeliverable(annex2, annex2.deadline - timedelta(days=10))],
+            title=f"河南省市场监督管理局关于转发《{samr.title}》的通知", doc_number="豫市监〔2023〕12号",
+            contact_department="质量发展处", contact_name=liaison.name, contact_phone=henan.contacts[0].phone,
+            contact_email=liaison.email, now=published)
+        set_recipients(relay, cities)
+        publish(relay, user=liaison, now=published)
+        relay_annex1 = relay.deliverables[0]
+        plan = {0: "submitted", 1: "accepted", 2: "submitted", 3: "draft", 4: "returned", 5: "submitted",
+                6: "submitted", 7: "draft", 9: "accepted", 13: "submitted"}
+        for index, state in plan.items():
+            city = cities[index]
+            reporter = db.session.query(User).filter_by(unit_id=city.id).first()
+            self._apply(relay_annex1, city, reporter, liaison, state, _annex1_data(city),
+                        self.now - timedelta(days=3, hours=index))
+        own = get_submission(annex1, henan)
+        save_draft(own, {"contact_name": liaison.name, "contact_phone": henan.contacts[0].phone}, base_version=None,
+                   user=liaison, now=self.now - timedelta(hours=30))
+        apply_gathering(own, relay_annex1, gather(annex1, relay_annex1), user=liaison, base_version=own.version,
+                        now=self.now - timedelta(hours=26))
+        nanyang = cities[12]
+        self._apply(relay_annex1, nanyang, db.session.query(User).filter_by(unit_id=nanyang.id).first(), liaison,
+                    "submitted", _annex1_data(nanyang), self.now - timedelta(hours=5))
+        return relay
+
+    def _xinxiang_office(self, coordinator: User, bureau: Unit) -> Campaign:
+        """The city office's request to its bureaus, which 新乡市水利局 relays to its own units."""
+        others = list(db.session.scalars(sa.select(Unit).where(Unit.code.in_(
+            ["ha_xinxiang"] + [code for code, _, _ in XINXIANG_CITY_BUREAUS])).order_by(Unit.sort_order)))
+        campaign = self._campaign("xinxiang_water_2023", coordinator, [bureau] + others, first_deadline_in_days=3)
+        campaign.title = "关于认真组织开展《质量强国建设纲要》学习活动的通知"
+        campaign.issuer, campaign.doc_number = XINXIANG_OFFICE, "新质强办〔2023〕1号"
+        campaign.contact_department, campaign.contact_name = "市质量强市办", coordinator.name
+        campaign.contact_phone, campaign.contact_email = "0373-2026001", coordinator.email
+        report = campaign.deliverables[0]
+        for unit, state, hours in zip(others, ("submitted", "accepted", "draft"), (-30, -48, -6)):
+            reporter = db.session.query(User).filter_by(unit_id=unit.id).first()
+            self._apply(report, unit, reporter, coordinator, state, _study_data(unit), self.now + timedelta(hours=hours))
+        return campaign
+
+    def _make_relay(self, notice: Campaign, upper: Campaign, unit: Unit, liaison: User) -> None:
+        """Record that `notice` is `unit`'s relay of `upper` (the bureau's notice predates the app's relays)."""
+        notice.relays_campaign_id, notice.relaying_unit_id = upper.id, unit.id
+        for deliverable, passed in zip(notice.deliverables, upper.deliverables):
+            deliverable.relays_deliverable_id = passed.id
+        notice.coordinators.append(liaison)
+        db.session.flush()
 
     def _extend(self, deliverable, unit, coordinator, deadline, reason) -> None:
         extend(get_submission(deliverable, unit), deadline=deadline, reason=reason, user=coordinator,

@@ -307,3 +307,11 @@ def relay_panel(deliverable: Deliverable, unit_id: int) -> RelayPanel | None:
     if submission is None:
         return None
     return RelayPanel(relayed, gathering_state(submission, relayed))
+
+
+def below_tally(deliverable: Deliverable, unit_id: int, now: datetime) -> Tally | None:
+    """How the unit's own units stand on the deliverable it relayed (None when it did not relay it)."""
+    relayed = relayed_deliverable(deliverable, unit_id)
+    if relayed is None:
+        return None
+    return campaign_tallies([relayed.campaign], now)[relayed.campaign_id][relayed.id]

@@ -9,7 +9,7 @@ from flask import current_app, render_template
 
 from ... import timefmt
 from ...models import Deliverable, Unit
-from ..standing import Standing
+from ..standing import Standing, Tally, word
 from .schedule import NOTICE
 
 
@@ -35,6 +35,7 @@ class ReminderContent:
     link: str
     contact: str  # '质量发展局 张俭 010-82262773'
     contact_email: str
+    below: str = ""  # for a unit that relayed the deliverable: how its own units stand
 
     @property
     def is_notice(self) -> bool:
@@ -56,8 +57,9 @@ def form_link(deliverable_id: int) -> str:
 
 
 def content_for(deliverable: Deliverable, unit: Unit, standing: Standing, *, kind: str, recipient_name: str,
-                now: datetime) -> ReminderContent:
-    """The facts of one reminder as they stand at `now` (state and time left are never stale)."""
+                now: datetime, below: Tally | None = None) -> ReminderContent:
+    """The facts of one reminder as they stand at `now` (state and time left are never stale); `below` is how
+    the unit's own units stand when it relayed the deliverable to them."""
     campaign = deliverable.campaign
     zone = campaign.timezone
     deadline = standing.deadline
@@ -81,6 +83,8 @@ def content_for(deliverable: Deliverable, unit: Unit, standing: Standing, *, kin
         link=form_link(deliverable.id),
         contact=campaign.contact_line,
         contact_email=campaign.contact_email,
+        below=(f"贵单位已转发给下级单位：{word('due')} {below.due} 家，{word('reported')} {below.reported} 家，"
+               f"{word('missing')} {below.missing} 家。") if below is not None else "",
     )
 
 

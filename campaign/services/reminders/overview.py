@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Campaign, Deliverable, Reminder, ReminderStatus, Unit
+from ..relays import relay_progress
 from ..standing import Standing, campaign_standing
 from .messages import Composed
 from .runner import Recipient, message_for, owing_recipients, reporters_by_unit, unit_recipients
@@ -76,8 +77,11 @@ def selected_pairs(campaign: Campaign, values: list[str]) -> list[tuple[Delivera
 
 def previews(campaign: Campaign, pairs: list[tuple[Deliverable, Unit]], now: datetime, kind: str) -> list[Preview]:
     """Every message a manual 催报 of these units would send, exactly as it would be sent now."""
+    below = relay_progress(campaign, now)
     return [Preview(unit, deliverable, recipient,
-                    message_for(deliverable, unit, standing, kind=kind, recipient=recipient, now=now))
+                    message_for(deliverable, unit, standing, kind=kind, recipient=recipient, now=now,
+                                below=below[(unit.id, deliverable.id)][1] if (unit.id, deliverable.id) in below
+                                else None))
             for deliverable, unit, standing, recipients in owing_recipients(campaign, pairs, now)
             for recipient in recipients]
 

@@ -20,7 +20,8 @@ from flask import current_app
 from ...extensions import db
 from ...mail import MailError, app_settings, build_message, deliver
 from ...models import Campaign, CampaignState, Deliverable, Reminder, ReminderStatus, Role, Unit, User, record, utcnow
-from ..standing import Board, Standing, campaign_standing, unit_standing
+from ..relays import below_tally
+from ..standing import Board, Standing, Tally, campaign_standing, unit_standing
 from . import ledger
 from .messages import Composed, compose, content_for
 from .schedule import MANUAL_PREFIX, Schedule, in_quiet_hours, latest_due, out_of_quiet_hours, slots
@@ -146,9 +147,11 @@ def _plan_deliverable(board: Board, deliverable: Deliverable, now: datetime) -> 
 
 
 def message_for(deliverable: Deliverable, unit: Unit, standing: Standing, *, kind: str, recipient: Recipient,
-                now: datetime) -> Composed:
-    """The message as it would be sent now (also the coordinator's preview)."""
-    return compose(content_for(deliverable, unit, standing, kind=kind, recipient_name=recipient.name, now=now))
+                now: datetime, below: Tally | None = None) -> Composed:
+    """The message as it would be sent now (also the coordinator's preview); `below` is how the unit's own
+    units stand if it relayed the deliverable."""
+    return compose(content_for(deliverable, unit, standing, kind=kind, recipient_name=recipient.name, now=now,
+                               below=below))
 
 
 def _outcome(status: str, item: Reminder | Due, detail: str = "") -> Outcome:
@@ -165,7 +168,8 @@ def _send_row(row: Reminder, now: datetime, settings: Mapping[str, Any]) -> Outc
         ledger.mark_skipped(row, f"发送时该单位已{standing.state.label}，无需催报。")
         return _outcome("skipped", row, row.last_error or "")
     recipient = Recipient(row.recipient_name, row.recipient)
-    composed = message_for(row.deliverable, row.unit, standing, kind=row.kind, recipient=recipient, now=now)
+    composed = message_for(row.deliverable, row.unit, standing, kind=row.kind, recipient=recipient, now=now,
+                           below=below_tally(row.deliverable, row.unit_id, now))
     try:
         username, _, domain = recipient.address.rpartition("@")
         to = str(Address(display_name=recipient.name, username=username, domain=domain))

@@ -15,4 +15,4 @@ def test_dashboard_bench_runs_small():
                             capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert "queries independent of the number of units: yes" in result.stdout
-    assert len([line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]) == 2
+    assert len([line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]) == 4  # 2 sizes × (one level, the chain)

@@ -5,15 +5,19 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, Gathering, Role, Submission, SubmissionState, utcnow
+from campaign.models import AuditEntry, Gathering, Role, Submission, SubmissionState, User, utcnow
 from campaign.services import WorkflowError
 from campaign.services.campaigns import DeliverableSettings, update_campaign
+from campaign.services.demo import seed_demo
 from campaign.services.relays import (LateRelay, RelayDeliverable, apply_gathering, create_relay, gather,
                                       gathering_state, relayed_deliverable)
 from campaign.services.reminders.overview import previews
 from campaign.services.review import return_
 from campaign.services.submissions import get_submission, save_draft, submit, withdraw
 from tests.conftest import annex1_data_for_relay, csrf_from, login
+from tests.helpers import demo_campaigns
+
+DEMO_PASSWORD = "Relay-demo-check-2026"
 
 
 def city_submission(world, city: str, deliverable_index: int = 0) -> Submission:
@@ -174,3 +178,20 @@ def test_the_upper_levels_reminder_to_a_relaying_unit_says_how_its_units_stand(r
     own = previews(relay, [(relay.deliverables[0], units["kaifeng"])], utcnow(), "manual_0")
     assert [p.unit.name for p in own] == ["开封市市场监督管理局"] and "联络员 0371-1" in own[0].message.text
     assert "下级报送" not in own[0].message.text
+
+
+def test_the_demo_chain_is_as_the_readme_walks_it(app, client):
+    seed_demo(password=DEMO_PASSWORD)
+    db.session.commit()
+    samr, _ = demo_campaigns()
+    henan = db.session.scalar(sa.select(User).filter_by(username="henan"))
+    login(client, henan, password=DEMO_PASSWORD)
+    todo = client.get("/unit/").get_data(as_text=True)
+    assert "已转发下级：查看下级报送进度" in todo
+    form = client.get(f"/unit/deliverables/{samr.deliverables[0].id}").get_data(as_text=True)
+    assert "汇总上报" in form and "已报 8 家 / 应报 18 家" in form
+    assert "南阳的材料有变化" in form and "查看差异并更新汇总" in form
+    client.post("/auth/logout")
+    login(client, db.session.scalar(sa.select(User).filter_by(username="samr")), password=DEMO_PASSWORD)
+    dashboard = client.get(f"/coordinator/campaigns/{samr.id}/progress").get_data(as_text=True)
+    assert "下级报送 8/18" in dashboard

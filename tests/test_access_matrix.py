@@ -48,6 +48,7 @@ EXPECTED = {
     "campaigns.show": campaign_route(),
     "campaigns.edit": campaign_route(),
     "campaigns.remove_deliverable": campaign_route(),
+    "campaigns.add_deliverables": campaign_route(),
     "campaigns.recipients": campaign_route(),
     "campaigns.publish": campaign_route(),
     "campaigns.close": campaign_route(),

@@ -1,6 +1,7 @@
 """Relaying a notice down a level and compiling the units' material back up (services and pages)."""
 from datetime import timedelta
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -195,3 +196,56 @@ def test_the_demo_chain_is_as_the_readme_walks_it(app, client):
     login(client, db.session.scalar(sa.select(User).filter_by(username="samr")), password=DEMO_PASSWORD)
     dashboard = client.get(f"/coordinator/campaigns/{samr.id}/progress").get_data(as_text=True)
     assert "下级报送 8/18" in dashboard
+
+
+def test_a_relaying_unit_adds_a_deliverable_of_its_own(client, relay_world):
+    relay, units = relay_world["relay"], relay_world["units"]
+    login(client, relay_world["users"]["relay_coordinator"])
+    definition = ("key: local_practice\nshort_title: 附件3\ntitle: 本地区特色做法\n"
+                  "fields:\n  - key: text\n    type: textarea\n    label: 特色做法\n    required: true\n")
+    page = client.get(f"/coordinator/campaigns/{relay.id}/deliverables/add").get_data(as_text=True)
+    deadline = (relay.deliverables[0].deadline - timedelta(days=1)).astimezone(relay.zone)
+    response = client.post(f"/coordinator/campaigns/{relay.id}/deliverables/add", data={
+        "csrf_token": csrf_from(page), "definition": definition, "deadline": deadline.strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 302
+    db.session.expire_all()
+    added = relay.deliverables[-1]
+    assert added.key == "local_practice" and added.relays_deliverable_id is None
+    # The relay is published: its units have it in their 待办 at once.
+    assert db.session.scalar(sa.select(Submission).filter_by(deliverable_id=added.id, unit_id=units["kaifeng"].id))
+    again = client.post(f"/coordinator/campaigns/{relay.id}/deliverables/add", data={
+        "definition": definition, "deadline": deadline.strftime("%Y-%m-%dT%H:%M")})
+    assert again.status_code == 400 and "重复" in again.get_data(as_text=True)
+    assert definition.splitlines()[2] in again.get_data(as_text=True)  # what was typed is kept
+
+
+HOSTILE = '<script>alert("x")</script>=HYPERLINK("http://evil.example","点我")'
+
+
+def test_hostile_text_from_below_stays_text_all_the_way_up(client, relay_world, tmp_path):
+    users, units = relay_world["users"], relay_world["units"]
+    upper_annex1 = relay_world["upper"].deliverables[0]
+    kaifeng = city_submission(relay_world, "kaifeng")
+    submit(kaifeng, annex1_data_for_relay() | {"study": HOSTILE, "documents": [
+        {"name": "=1+1", "issuer": "@SUM(A1)", "progress": "<b>已印发</b>"}]}, base_version=None, user=users["admin"])
+    db.session.commit()
+    login(client, users["relay_coordinator"])
+    preview = client.get(f"/relays/deliverables/{upper_annex1.id}/gather").get_data(as_text=True)
+    assert "<script>alert" not in preview and "&lt;script&gt;alert" in preview
+    relayed = relayed_deliverable(upper_annex1, units["henan"].id)
+    own = get_submission(upper_annex1, units["henan"])
+    apply_gathering(own, relayed, gather(upper_annex1, relayed), user=users["relay_coordinator"], base_version=None)
+    submit(own, own.data | {"contact_name": "王五", "contact_phone": "0371-1"}, base_version=None,
+           user=users["relay_coordinator"])
+    db.session.commit()
+    client.post("/auth/logout")
+    login(client, users["upper_coordinator"])
+    response = client.get(f"/reports/campaigns/{relay_world['upper'].id}/deliverables/{upper_annex1.id}/xlsx")
+    path = tmp_path / "up.xlsx"
+    path.write_bytes(response.data)
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    study = next(c for c in cells if HOSTILE in str(c.value))
+    assert study.data_type == "s" and "【开封市市场监督管理局】" + HOSTILE in str(study.value)
+    formula = next(c for c in cells if c.value == "=1+1")
+    assert formula.data_type == "s"

@@ -176,6 +176,28 @@ class CampaignForm(BaseForm):
     confirm_late_relay = BooleanField("截止时间晚于上级，仍然使用")
 
 
+class AddDeliverablesForm(BaseForm):
+    """More deliverables for an existing campaign (a relaying unit's own, for instance), in the definition format."""
+
+    deadline = LocalDateTimeField("填报截止时间", validators=[Optional()])
+    definition = TextAreaField("表单定义", validators=[InputRequired(message="请填写表单定义。"),
+                                                     Length(max=MAX_DEFINITION_BYTES, message="表单定义过长，请删减后再试。")])
+
+    def validate(self, extra_validators=None) -> bool:
+        self.definitions = []
+        if not super().validate(extra_validators):
+            return False
+        try:
+            self.definitions = load_deliverables_text(self.definition.data or "")
+        except InvalidDefinition as exc:
+            self.definition.errors = [str(e) for e in exc.errors]
+            return False
+        if self.deadline.data is None and any(d.deadline is None for d in self.definitions):
+            self.deadline.errors.append("定义中没有写截止时间的报送事项，将使用这里的截止时间，请填写。")
+            return False
+        return True
+
+
 class ConfirmForm(BaseForm):
     """Publish or close: a tick that says the coordinator means it."""
 

@@ -121,6 +121,34 @@ def create_from_definition(definitions: list[DeliverableDefinition], *, user: Us
     return campaign
 
 
+def add_deliverables(campaign: Campaign, definitions: list[DeliverableDefinition], *, user: User,
+                     default_deadline: datetime | None) -> list[Deliverable]:
+    """Add deliverables of the coordinator's own to a draft or published campaign (a relaying unit asking its
+    units for more than the upper level does); recipients of a published one get them in their 待办 at once."""
+    check("edit", campaign)
+    taken = {d.key for d in campaign.deliverables}
+    clashes = [d.key for d in definitions if d.key in taken]
+    if clashes:
+        raise WorkflowError(f"报送事项的 key 与已有事项重复：{'、'.join(clashes)}。请换一个 key。")
+    zone = campaign.zone
+    added = []
+    start = max((d.sort_order for d in campaign.deliverables), default=-1) + 1
+    for order, item in enumerate(definitions, start=start):
+        deadline = item.deadline or default_deadline
+        if deadline is None:
+            raise WorkflowError(f"“{item.title}”没有截止时间：请在定义中写明 deadline，或在页面上填写填报截止时间。")
+        deliverable = Deliverable(key=item.key, short_title=item.short_title, title=item.title, sort_order=order,
+                                  form=item.form, deadline=deadline.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")),
+                                  late_policy=LatePolicy.flag)
+        campaign.deliverables.append(deliverable)
+        added.append(deliverable)
+    db.session.flush()
+    if campaign.state is CampaignState.published:
+        ensure_submissions(campaign)
+    record("deliverables_added", user=user, campaign_id=campaign.id, deliverables=[d.key for d in added])
+    return added
+
+
 CAMPAIGN_DETAILS = ("title", "doc_number", "issuer", "issued_on", "contact_department", "contact_name",
                     "contact_phone", "contact_email")
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..access import campaign_deliverable_or_404, coordinator_required, managed_campaign_or_404, role_required
 from ..extensions import db
-from ..forms.campaigns import CampaignForm, ConfirmForm, DefinitionForm, PresetForm, SelectChoice
+from ..forms.campaigns import AddDeliverablesForm, CampaignForm, ConfirmForm, DefinitionForm, PresetForm, SelectChoice
 from ..definitions.presets import load_preset, preset_keys
 from ..models import Campaign, LatePolicy, Role, utcnow
 from ..services import WorkflowError
@@ -210,6 +210,30 @@ def edit(campaign_id: int):
         db.session.rollback()
         return _render_edit(campaign, form, 400, error=str(exc))
     flash("已保存。" if changed else "没有改动。", "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/deliverables/add", methods=["GET", "POST"])
+@staff_only
+def add_deliverables(campaign_id: int):
+    """Add deliverables of one's own (for a relay: what the relaying unit asks of its units besides the upper
+    level's), in the definition format."""
+    campaign = managed_campaign_or_404(campaign_id)
+    form = AddDeliverablesForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("campaigns/add_deliverables.html", campaign=campaign, form=form,
+                               example=_example_definition()), status
+    try:
+        added = service.add_deliverables(campaign, form.definitions, user=current_user,
+                                         default_deadline=form.deadline.data)
+        db.session.commit()
+    except WorkflowError as exc:
+        db.session.rollback()
+        form.definition.errors = [str(exc)]
+        return render_template("campaigns/add_deliverables.html", campaign=campaign, form=form,
+                               example=_example_definition()), 400
+    flash(f"已添加 {len(added)} 个报送事项：{'、'.join(d.label for d in added)}。", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 

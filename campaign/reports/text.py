@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 import re
 
-# XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates and U+FFFE/U+FFFF.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from ..xmltext import ILLEGAL as _ILLEGAL, clean  # noqa: F401 - clean is used through this module
+
 # Characters drawn about twice as wide as a Latin digit: CJK, full-width forms, hangul, kana.
 _WIDE = re.compile(
     "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
@@ -18,11 +18,6 @@ _WIDE = re.compile(
 )
 # A spreadsheet reads these first characters as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def clean(text: str) -> str:
-    """The text without the characters XML cannot hold; nothing else changes."""
-    return _ILLEGAL.sub("", text)
 
 
 class Cleaner:

@@ -1,0 +1,204 @@
+"""Reading a filled table form (.xlsx) by its header labels, not by fixed coordinates.
+
+A clerk may insert rows, merge cells, move the table down or paste values with formulas: the header is
+found wherever its labels are, the unit's text fields are read from the rows under it, each repeatable
+group's entries from every row that has any of its columns, and grouped one-line fields (联系人,
+联系电话) from a label with the value beside it. A formula is read as the value Excel last computed, or
+refused with a message when the file holds none; nothing is ever evaluated.
+"""
+from __future__ import annotations
+
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from ..xmltext import ILLEGAL, clean
+from .safety import DocumentRefused, check_package
+
+IDENTITY_SHEET = "标识"
+SCAN_ROWS = 40  # the header is looked for in the first rows of each sheet
+
+
+@dataclass
+class Reading:
+    """What a file held for the form: the data, the identity it carries (if any), and every problem
+    found, each saying where (never a silent drop)."""
+
+    data: dict = field(default_factory=dict)
+    identity: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    unit_name: str = ""  # the 填报单位 written in the file, if any
+
+
+def norm(text) -> str:
+    """A label as compared: NFKC, no spaces, no trailing colon, no required mark."""
+    value = unicodedata.normalize("NFKC", str(text or ""))
+    return "".join(value.split()).rstrip(":：*＊")
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _where(row: int, col: int) -> str:
+    return f"第 {row} 行 {get_column_letter(col)} 列"
+
+
+class _Sheet:
+    """One sheet read twice: as written (to see formulas) and as last computed (their values)."""
+
+    def __init__(self, written, computed, reading: Reading):
+        self.written, self.computed, self.reading = written, computed, reading
+        self.controls: set[str] = set()
+
+    def text(self, row: int, col: int) -> str:
+        cell = self.written.cell(row=row, column=col)
+        value = cell.value
+        if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s"):
+            value = self.computed.cell(row=row, column=col).value
+            if value is None:
+                self.reading.problems.append(
+                    f"{_where(row, col)}是公式，文件中没有它的计算结果，未能读取。请复制后“选择性粘贴 → 数值”再上传。")
+                return ""
+        text = _cell_text(value)
+        if ILLEGAL.search(text):
+            self.controls.add(_where(row, col))
+            text = clean(text)
+        return text.strip()
+
+
+def _labels(form: dict) -> tuple[dict[str, str], dict[str, tuple[str, dict[str, str]]], dict[str, str]]:
+    """(text field label → key, rows key → (group label, column label → column key), grouped one-line label → key)."""
+    texts, rows, singles = {}, {}, {}
+    for spec in form["fields"]:
+        kind = spec["type"]
+        if kind in ("text", "textarea", "section"):
+            (singles if spec.get("group_label") else texts)[norm(spec["label"])] = spec["key"]
+        elif kind == "rows":
+            rows[spec["key"]] = (norm(spec["label"]), {norm(c["label"]): c["key"] for c in spec["columns"]})
+    return texts, rows, singles
+
+
+def _find_header(sheet: _Sheet, texts, rows) -> tuple[int, dict[int, tuple[str, str]]] | None:
+    """The last header row and column index → ("text", key) or ("row:<rows key>", column key)."""
+    wanted: dict[str, tuple[str, str]] = {label: ("text", key) for label, key in texts.items()}
+    for rows_key, (_group, cols) in rows.items():
+        wanted.update({label: (f"row:{rows_key}", key) for label, key in cols.items()})
+    found: dict[int, tuple[str, str]] = {}
+    last_row = 0
+    ws = sheet.written
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, SCAN_ROWS)):
+        for cell in row:
+            if cell.value is None or not isinstance(cell.value, str):
+                continue
+            label = norm(cell.value)
+            if label in wanted and cell.column not in found:
+                found[cell.column] = wanted[label]
+                last_row = max(last_row, cell.row)
+    return (last_row, found) if found else None
+
+
+def read_table(raw: bytes, form: dict) -> Reading:
+    """The form's data from a filled template (or any sheet with the form's header labels)."""
+    check_package(raw, kind="xlsx")
+    reading = Reading()
+    try:
+        written = load_workbook(io.BytesIO(raw), data_only=False)
+        computed = load_workbook(io.BytesIO(raw), data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged package
+        raise DocumentRefused("文件已损坏，无法读取。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。") from None
+    if IDENTITY_SHEET in written.sheetnames:
+        for key, value, *_ in written[IDENTITY_SHEET].iter_rows(values_only=True, max_col=2):
+            if key:
+                reading.identity[str(key)] = _cell_text(value)
+    texts, rows, singles = _labels(form)
+    best = None
+    for name in written.sheetnames:
+        if name == IDENTITY_SHEET:
+            continue
+        sheet = _Sheet(written[name], computed[name], reading)
+        header = _find_header(sheet, texts, rows)
+        if header and (best is None or len(header[1]) > len(best[1][1])):
+            best = (sheet, header)
+    if best is None:
+        raise DocumentRefused("文件中没有找到通知表格的表头（如“" + "”“".join(list(texts)[:3]) + "”），"
+                              "请使用系统下载的填报模板，不要修改表头文字。")
+    sheet, (header_row, columns) = best
+    _read_unit_name(sheet, header_row, reading)
+    _read_rows(sheet, header_row, columns, texts, rows, singles, reading)
+    _read_singles(sheet, header_row, singles, reading)
+    missing = [label for label, key in texts.items() if key not in {k for kind, k in columns.values() if kind == "text"}]
+    if missing:
+        reading.problems.append("表头中缺少栏目：" + "、".join(missing) + "；这些栏目未能读取，请在网页上填写。")
+    if sheet.controls:
+        reading.problems.append(f"{'、'.join(sorted(sheet.controls))}含有无法保存的控制字符，已删除。")
+    return reading
+
+
+def _read_unit_name(sheet: _Sheet, header_row: int, reading: Reading) -> None:
+    for row in sheet.written.iter_rows(min_row=1, max_row=header_row):
+        for cell in row:
+            if isinstance(cell.value, str) and norm(cell.value).startswith("填报单位"):
+                text = norm(cell.value)[len("填报单位"):].lstrip(":：（盖章）()")
+                if text:
+                    reading.unit_name = text
+                    return
+
+
+def _read_rows(sheet: _Sheet, header_row: int, columns, texts, rows, singles, reading: Reading) -> None:
+    values: dict[str, list[str]] = {key: [] for key in texts.values()}
+    entries: dict[str, list[dict]] = {key: [] for key in rows}
+    stop_labels = set(singles) | {norm(label) for label in ("联系人及联系方式",)}
+    for r in range(header_row + 1, sheet.written.max_row + 1):
+        first = next((value for c in range(1, sheet.written.max_column + 1)
+                      if (value := sheet.written.cell(row=r, column=c).value) not in (None, "")), None)
+        if isinstance(first, str) and norm(first) in stop_labels:
+            break  # the grouped one-line fields below the table
+        row_entries: dict[str, dict[str, str]] = {}
+        for c, (kind, key) in columns.items():
+            text = sheet.text(r, c)
+            if kind == "text":
+                if text:
+                    values[key].append(text)
+            elif text:
+                row_entries.setdefault(kind[4:], {})[key] = text
+        for rows_key, entry in row_entries.items():
+            entries[rows_key].append(entry)
+    for key, parts in values.items():
+        reading.data[key] = "\n".join(parts)
+    for rows_key, (_group, cols) in rows.items():
+        reading.data[rows_key] = [{key: entry.get(key, "") for key in cols.values()} for entry in entries[rows_key]]
+
+
+def _read_singles(sheet: _Sheet, header_row: int, singles: dict[str, str], reading: Reading) -> None:
+    """Grouped one-line fields: a label cell with the value in the next non-empty cell to its right, or
+    "联系人：张三" in one cell."""
+    ws = sheet.written
+    for r in range(header_row + 1, ws.max_row + 1):
+        for c in range(1, ws.max_column + 1):
+            value = ws.cell(row=r, column=c).value
+            if not isinstance(value, str):
+                continue
+            label = norm(value)
+            for wanted, key in singles.items():
+                if key in reading.data:
+                    continue
+                if label == wanted:
+                    right = next((sheet.text(r, k) for k in range(c + 1, ws.max_column + 1) if sheet.text(r, k)), "")
+                    reading.data[key] = right
+                elif label.startswith(wanted) and label[len(wanted):len(wanted) + 1] in (":", "："):
+                    reading.data[key] = value.split("：" if "：" in value else ":", 1)[1].strip()

@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, campaigns
+from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, UploadedFile, campaigns
 
 
 def role_required(*roles: Role):
@@ -119,3 +119,18 @@ def viewable_photo_or_404(photo_id: int) -> Photo:
     if not allowed:
         abort(404)
     return photo
+
+
+def viewable_upload_or_404(upload_id: int) -> UploadedFile:
+    """An uploaded file the current user may fetch: the unit's own reporters, the campaign's coordinators, admins."""
+    upload = db.session.get(UploadedFile, upload_id)
+    submission = db.session.get(Submission, upload.submission_id) if upload is not None else None
+    if submission is None:
+        abort(404)
+    if current_user.is_reporter:
+        allowed = current_user.unit_id == submission.unit_id
+    else:
+        allowed = can_manage(submission.deliverable.campaign)
+    if not allowed:
+        abort(404)
+    return upload

@@ -18,6 +18,7 @@ from campaign.services.campaigns import create_from_preset, publish, set_recipie
 from campaign.services.photos import store_photo
 from campaign.services.relays import RelayDeliverable, create_relay
 from campaign.services.submissions import submit
+from campaign.services.uploads import store as store_upload
 from tests.helpers import annex1
 from tests.photo_helpers import jpeg_bytes
 
@@ -223,11 +224,12 @@ def world(app, make_unit, make_user, make_campaign):
     submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=own.id))
     submit(submission, {"study": annex1()["study"]}, base_version=None, user=users["own_reporter"])
     photo, _ = store_photo(submission, "photos", io.BytesIO(jpeg_bytes()), "活动.jpg", user=users["own_reporter"])
+    upload = store_upload(submission, "填报表.xlsx", b"not read in this world", user=users["own_reporter"])
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
         "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "photo_id": photo.id,
-        "user_id": users["own_reporter"].id, "token": "not-a-valid-link",
+        "user_id": users["own_reporter"].id, "token": "not-a-valid-link", "upload_id": upload.id,
     }
     return dict(users=users, values=values)
 

@@ -74,6 +74,11 @@ EXPECTED = {
     "reminders.schedule": campaign_route(),
     # Relaying needs a unit with units below it, and compiling up a relay: this world has neither
     # (tests/test_relay_access.py walks the routes in a world of relays).
+    "documents.template": unit_route(),
+    "documents.upload": unit_route(),
+    "documents.review": unit_route(),
+    "documents.confirm": unit_route(),
+    "documents.download": unit_photo(),  # the unit's reporters and the campaign's staff, like its photos
     "relays.new": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
     "relays.gather_preview": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
     "relays.gather_confirm": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},

@@ -6,6 +6,7 @@ so a refused form re-renders with nothing lost.
 """
 from __future__ import annotations
 
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -187,3 +188,44 @@ def data_to_formdata(data: dict, form_def: dict) -> dict:
             if kind == "rows" and spec.get("none_label"):
                 values[key + "_none"] = bool(data.get(key + "_none"))
     return values
+
+
+def data_to_multidict(data: dict, form_def: dict) -> MultiDict:
+    """Data as a browser would post it, so what a file held goes through the same form as what was typed."""
+    pairs: list[tuple[str, str]] = []
+    for spec in form_def["fields"]:
+        key, kind = spec["key"], spec["type"]
+        if kind in ("text", "textarea", "section"):
+            pairs.append((key, str(data.get(key) or "")))
+        elif kind == "rows":
+            for index, row in enumerate(data.get(key) or []):
+                for column in spec["columns"]:
+                    pairs.append((f"{key}-{index}-{column['key']}", str(row.get(column["key"]) or "")))
+            if spec.get("none_label") and data.get(key + "_none"):
+                pairs.append((key + "_none", "y"))
+    return MultiDict(pairs)
+
+
+def check_data(data: dict, form_def: dict) -> tuple[dict | None, list[str], list[str]]:
+    """What a file held, through the form's rules: (the data as a draft would store it, or None when even a
+    draft would refuse it; what submitting would refuse; the 字数 limits exceeded)."""
+    formdata = data_to_multidict(data, form_def)
+    lenient = build_form_class(form_def, strict=False)(formdata=formdata, meta={"csrf": False})
+    stored = form_to_data(lenient, form_def) if lenient.validate() else None
+    strict = build_form_class(form_def, strict=True)(formdata=formdata, meta={"csrf": False})
+    strict.validate()
+    labels = {spec["key"]: spec["label"] for spec in form_def["fields"]}
+    problems = [f"{labels.get(name, name)}：{message}" for name, messages in _flat_errors(strict.errors)
+                for message in messages]
+    return stored, problems, list(getattr(strict, "limit_errors", []))
+
+
+def _flat_errors(errors: dict, prefix: str = ""):
+    for name, value in errors.items():
+        if isinstance(value, dict):
+            yield from _flat_errors(value, name)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for entry in value:
+                yield from _flat_errors(entry, name)
+        else:
+            yield prefix or name, [m for m in value if isinstance(m, str)]

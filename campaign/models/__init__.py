@@ -1,5 +1,6 @@
 """The data model; import from here."""
 from .audit import AuditEntry, record
+from .documents import UploadedFile
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
 from .photos import Photo
 from .relays import Gathering
@@ -12,5 +13,5 @@ from .users import Role, User
 __all__ = [
     "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
     "Gathering", "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
-    "Contact", "Unit", "Role", "User", "Lease", "Reminder", "ReminderStatus",
+    "Contact", "Unit", "Role", "User", "UploadedFile", "Lease", "Reminder", "ReminderStatus",
 ]

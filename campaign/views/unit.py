@@ -13,6 +13,7 @@ from ..services import WorkflowError
 from ..services.photos import add_photos, discard_files, photos_of, remove_photo
 from ..services.relays import has_subtree, relay_panel, unit_relays
 from ..services.standing import unit_standing, unit_todo
+from ..services.uploads import uploads_of
 from ..services.submissions import (EditConflict, find_or_create_submission, get_submission, initial_data, save_draft,
                                     submit, withdraw)
 
@@ -32,7 +33,7 @@ def todo():
 
 def render_form(deliverable: Deliverable, submission: Submission, form=None, *, status: int = 200,
                 conflict: Submission | None = None, error: str | None = None, notice: str | None = None,
-                photo_errors: dict[str, list[str]] | None = None):
+                photo_errors: dict[str, list[str]] | None = None, upload_errors: list[str] | None = None):
     """The form page; a refused post passes its own form so every field shows as typed."""
     now = utcnow()
     if form is None:
@@ -44,6 +45,7 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
         standing=unit_standing(deliverable, submission.unit_id, now, submission=submission), form=form,
         conflict=conflict, error=error, notice=notice, now=now, photos=photos_of(submission),
         photo_errors=photo_errors or {}, relay=relay_panel(deliverable, submission.unit_id),
+        uploads=uploads_of(submission), upload_errors=upload_errors or [],
     ), status
 
 

@@ -1,0 +1,44 @@
+"""uploaded files
+
+Revision ID: documents_1
+Revises: relay_1
+Create Date: 2026-12-05 05:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import campaign.models.types
+
+
+# revision identifiers, used by Alembic.
+revision = 'documents_1'
+down_revision = 'relay_1'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('uploaded_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('storage_name', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', campaign.models.types.UTCDateTime(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('on_behalf', sa.Boolean(), nullable=False),
+    sa.Column('applied_at', campaign.models.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_uploaded_files_submission_id_submissions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_uploaded_files_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_uploaded_files')),
+    sa.UniqueConstraint('storage_name', name=op.f('uq_uploaded_files_storage_name'))
+    )
+    with op.batch_alter_table('uploaded_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_uploaded_files_submission_id'), ['submission_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('uploaded_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_uploaded_files_submission_id'))
+    op.drop_table('uploaded_files')

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from . import cli_documents as documents
 from .extensions import db
 from .models import Role, Unit, User, record
 from .services import WorkflowError
@@ -225,4 +226,4 @@ def send_password_link_command(username: str) -> None:
 
 
 commands = [init_db, seed_demo_command, create_user_command, rollup_command, import_units_command,
-            send_password_link_command, reminders_group]
+            send_password_link_command, reminders_group, *documents.commands]

@@ -74,6 +74,8 @@ EXPECTED = {
     "reminders.schedule": campaign_route(),
     # Relaying needs a unit with units below it, and compiling up a relay: this world has neither
     # (tests/test_relay_access.py walks the routes in a world of relays).
+    "intake.index": campaign_route(),
+    "intake.confirm": campaign_route(),
     "documents.template": unit_route(),
     "documents.upload": unit_route(),
     "documents.review": unit_route(),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from campaign.charts import cumulative_chart
 from campaign.extensions import db
-from campaign.models import Campaign, CampaignState, Contact, LatePolicy, Role, Submission, SubmissionState, Unit, utcnow
+from campaign.models import CampaignState, Contact, LatePolicy, Role, Submission, SubmissionState, Unit, utcnow
 from campaign.services.demo import seed_demo
 from campaign.services.progress import first_submits
 from campaign.services.standing import LastReminder, Terms, campaign_standing, stand

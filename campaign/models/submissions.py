@@ -127,6 +127,8 @@ class Revision(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     is_late: Mapped[bool] = mapped_column(default=False)
     receipt_no: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # 代报: filed by the coordinator from a file the unit sent (submitted_by is the coordinator).
+    on_behalf: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     submission: Mapped[Submission] = relationship(back_populates="revisions")
     submitted_by: Mapped[User | None] = relationship()

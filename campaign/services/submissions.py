@@ -118,8 +118,9 @@ def receipt_number(submission: Submission, number: int, now: datetime) -> str:
 
 
 def submit(submission: Submission, data: dict, *, base_version: int | None, user: User,
-           now: datetime | None = None) -> Revision:
-    """Submit validated data: store an immutable revision with a receipt number, flag it if late."""
+           now: datetime | None = None, on_behalf: bool = False) -> Revision:
+    """Submit validated data: store an immutable revision with a receipt number, flag it if late;
+    `on_behalf` marks a coordinator's 代报 of a file the unit sent."""
     now = now or utcnow()
     check_transition("submit", submission)
     deliverable = submission.deliverable
@@ -130,7 +131,7 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     late = is_late(now, standing.deadline)
     revision = Revision(
         submission=submission, number=number, data=submission.data, submitted_at=now, submitted_by_id=user.id,
-        is_late=late, receipt_no=receipt_number(submission, number, now),
+        is_late=late, receipt_no=receipt_number(submission, number, now), on_behalf=on_behalf,
     )
     db.session.add(revision)
     submission.state = S.submitted
@@ -139,7 +140,8 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     submission.is_late = late
     submission.receipt_no = revision.receipt_no
     record("submitted", user=user, campaign_id=deliverable.campaign_id, unit_id=submission.unit_id,
-           submission_id=submission.id, revision=number, late=late, receipt_no=revision.receipt_no)
+           submission_id=submission.id, revision=number, late=late, receipt_no=revision.receipt_no,
+           on_behalf=on_behalf)
     _flush(submission)
     return revision
 

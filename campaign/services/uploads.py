@@ -115,13 +115,14 @@ def upload_path(upload: UploadedFile) -> str:
     return os.path.join(upload_dir(), upload.storage_name)
 
 
-def store(submission: Submission, filename: str, raw: bytes, *, user: User, on_behalf: bool = False) -> UploadedFile:
+def store(submission: Submission, filename: str, raw: bytes, *, user: User | None,
+          on_behalf: bool = False) -> UploadedFile:
     """Keep the file as sent under a random name (flushed; the caller commits)."""
     os.makedirs(upload_dir(), exist_ok=True)
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     upload = UploadedFile(submission_id=submission.id, filename=filename[:255] or f"上传文件.{extension}",
                           storage_name=f"{secrets.token_hex(16)}.{extension[:10]}", size=len(raw),
-                          uploaded_by_id=user.id, on_behalf=on_behalf)
+                          uploaded_by_id=user.id if user else None, on_behalf=on_behalf)
     with open(upload_path(upload), "wb") as fh:
         fh.write(raw)
     db.session.add(upload)

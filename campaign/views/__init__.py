@@ -5,7 +5,7 @@ from . import campaigns
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, coordinator, documents, main, photos, relays, reminders, reports, review, unit
+    from . import admin, auth, coordinator, documents, intake, main, photos, relays, reminders, reports, review, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -19,3 +19,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(reminders.bp)
     app.register_blueprint(relays.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(intake.bp)

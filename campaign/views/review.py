@@ -16,6 +16,7 @@ from ..services.progress import dashboard
 from ..services.relays import chain, relay_progress
 from ..services.review import accept, extend, notify_unit, return_, revisions_of
 from ..services.standing import FILTERS, SORTS, WORDS, unit_standing
+from ..services.uploads import uploads_of
 
 bp = Blueprint("review", __name__, url_prefix="/coordinator")
 staff_only = coordinator_required
@@ -68,7 +69,7 @@ def _render_submission(submission: Submission, *, return_form=None, extension_fo
     return render_template(
         "coordinator/submission.html", submission=submission, deliverable=deliverable, campaign=campaign,
         revisions=revisions, latest=revisions[-1] if revisions else None, a=a, b=b, diffs=diffs,
-        standing=standing, now=now, field_text=field_text,
+        standing=standing, now=now, field_text=field_text, uploads=uploads_of(submission),
         return_form=return_form or ReturnForm(formdata=None), extension_form=extension_form,
     ), status
 

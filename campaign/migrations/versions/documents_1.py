@@ -1,4 +1,4 @@
-"""uploaded files
+"""uploaded files and 代报 revisions
 
 Revision ID: documents_1
 Revises: relay_1
@@ -36,9 +36,13 @@ def upgrade():
     )
     with op.batch_alter_table('uploaded_files', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_uploaded_files_submission_id'), ['submission_id'], unique=False)
+    with op.batch_alter_table('revisions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('on_behalf', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('revisions', schema=None) as batch_op:
+        batch_op.drop_column('on_behalf')
     with op.batch_alter_table('uploaded_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uploaded_files_submission_id'))
     op.drop_table('uploaded_files')

@@ -1,0 +1,142 @@
+"""The coordinator's intake (代录) of e-mailed files, on the page and from the command line."""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import Revision, Role, Submission, SubmissionState, UploadedFile
+from campaign.reports.template import build_template
+from campaign.services.submissions import get_submission
+from campaign.services.uploads import template_data, template_identity
+from tests.conftest import login
+from tests.rollup_data import annex1_data
+
+HEADER_TOP = ["序号", "领导同志批示情况", "组织开展学习情况", "出台贯彻落实《纲要》文件情况", None, None,
+              "开展的重点和特色宣传贯彻工作", "好的经验和做法"]
+HEADER_BOTTOM = [None, None, None, "文件名称", "发文主体", "当前进展"]
+
+
+def plain_table(unit_line: str | None, data: dict) -> bytes:
+    """A table typed by a clerk from the notice, not from the template (no identity)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    if unit_line:
+        ws.append([unit_line])
+    ws.append(HEADER_TOP)
+    ws.append(HEADER_BOTTOM)
+    documents = data.get("documents") or [{}]
+    for i, doc in enumerate(documents):
+        first = i == 0
+        ws.append([1 if first else None, data.get("leader_instructions") if first else None,
+                   data.get("study") if first else None, doc.get("name"), doc.get("issuer"), doc.get("progress"),
+                   data.get("publicity") if first else None, data.get("experience") if first else None])
+    ws.append(["联系人", data.get("contact_name")])
+    ws.append(["联系电话", data.get("contact_phone")])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template_of(deliverable, unit, data) -> bytes:
+    submission = get_submission(deliverable, unit)
+    out = io.BytesIO()
+    build_template(deliverable.form, title=deliverable.label, unit_name=unit.name, data=data,
+                   identity=template_identity(submission), out=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def mailbox(make_unit, make_user, make_campaign):
+    names = ["北京市市场监督管理局", "天津市市场监督管理委员会", "河北省市场监督管理局", "山西省市场监督管理局"]
+    units = [make_unit(name) for name in names]
+    campaign = make_campaign(units=units)
+    annex1 = campaign.deliverables[0]
+    beijing, tianjin, hebei, shanxi = units
+    files = {
+        "北京.xlsx": template_of(annex1, beijing, annex1_data(1)),
+        "附件1（修改稿）.xlsx": plain_table("填报单位：天津市市场监督管理委员会", annex1_data(2)),
+        "河北省市场监督管理局-附件1.xlsx": plain_table(None, annex1_data(3)),
+        "不知道是谁的.xlsx": plain_table(None, annex1_data(4)),
+        "坏文件.xlsx": b"PK\x03\x04 not really",
+        "山西省市场监督管理局.xlsx": plain_table(None, {"study": "只填了一项"}),
+    }
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as package:
+        for name, content in files.items():
+            package.writestr(zipfile.ZipInfo(name.encode("utf-8").decode("utf-8")), content)
+    db.session.commit()
+    return dict(campaign=campaign, annex1=annex1, units=units, archive=archive.getvalue(), files=files)
+
+
+def test_a_zip_of_emailed_files_lands_on_the_right_units_or_is_refused_with_the_reason(app, client, mailbox):
+    campaign, annex1 = mailbox["campaign"], mailbox["annex1"]
+    beijing, tianjin, hebei, shanxi = mailbox["units"]
+    login(client, campaign.coordinators[0])
+    url = f"/coordinator/campaigns/{campaign.id}/deliverables/{annex1.id}/intake/"
+    page = client.post(url, data={"files": [(io.BytesIO(mailbox["archive"]), "邮件附件.zip")]},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "可导入 3 个，不能导入 3 个" in page
+    assert "依据：模板标识" in page and "依据：文件中的填报单位" in page and "依据：文件名" in page
+    assert "无法确定是哪个单位的材料" in page and "已损坏" in page and "请填写“领导同志批示情况”" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UploadedFile)) == 0  # nothing before confirming
+    batch = page.split('name="batch" type="hidden" value="')[1].split('"')[0]
+    response = client.post(url + "confirm", data={"batch": batch})
+    assert response.status_code == 302
+    db.session.expire_all()
+    for unit, number in ((beijing, 1), (tianjin, 2), (hebei, 3)):
+        submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=annex1.id, unit_id=unit.id))
+        assert submission.state is SubmissionState.submitted
+        assert submission.data["study"] == annex1_data(number)["study"]
+        revision = db.session.scalar(sa.select(Revision).filter_by(submission_id=submission.id))
+        assert revision.on_behalf and revision.submitted_by_id == campaign.coordinators[0].id
+    shanxi_submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=annex1.id,
+                                                                          unit_id=shanxi.id))
+    assert shanxi_submission.state is SubmissionState.not_started  # refused: nothing stored
+    kept = db.session.scalars(sa.select(UploadedFile)).all()
+    assert sorted(k.filename for k in kept) == sorted(["北京.xlsx", "附件1（修改稿）.xlsx", "河北省市场监督管理局-附件1.xlsx"])
+    assert all(k.on_behalf and k.applied_at for k in kept)
+    outbox = os.listdir(app.config["MAIL_OUTBOX_DIR"])
+    assert len(outbox) == 3  # each unit told once (one contact each)
+    again = client.post(url + "confirm", data={"batch": batch})
+    assert again.status_code == 400 and "已处理或已过期" in again.get_data(as_text=True)
+
+
+def test_cli_intake_dry_run_prints_each_file_and_fails_when_one_is_refused(app, runner, mailbox, tmp_path):
+    campaign = mailbox["campaign"]
+    paths = []
+    for name, content in mailbox["files"].items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        paths.append(str(path))
+    result = runner.invoke(args=["intake", "--campaign", str(campaign.id), "--deliverable", "annex1", "--dry-run",
+                                 *paths])
+    assert result.exit_code == 1
+    assert "可导入\t北京.xlsx\t北京市市场监督管理局（依据模板标识）" in result.output
+    assert "不能导入\t不知道是谁的.xlsx" in result.output and "试运行：可导入 3 个，不能导入 3 个" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UploadedFile)) == 0
+    ok = runner.invoke(args=["intake", "--campaign", str(campaign.id), "--deliverable", "annex1", paths[0]])
+    assert ok.exit_code == 0 and "已代报 1 个单位的材料" in ok.output
+
+
+def test_cli_template_for_a_unit_by_user_name_code_or_name(app, runner, mailbox, make_user, tmp_path):
+    campaign = mailbox["campaign"]
+    beijing = mailbox["units"][0]
+    make_user(Role.reporter, unit=beijing, username="beijing")
+    for name in ("beijing", beijing.code, beijing.name):
+        target = tmp_path / f"{name}.xlsx"
+        result = runner.invoke(args=["template", "--campaign", str(campaign.id), "--deliverable", "annex1",
+                                     "--unit", name, "-o", str(target)])
+        assert result.exit_code == 0, result.output
+        book = openpyxl.load_workbook(target)
+        assert book["标识"]["B4"].value == str(beijing.id) or any(
+            row[1] == str(beijing.id) for row in book["标识"].iter_rows(values_only=True) if row[0] == "unit")
+    refused = runner.invoke(args=["template", "--campaign", str(campaign.id), "--deliverable", "annex2",
+                                  "--unit", "beijing", "-o", str(tmp_path / "x.xlsx")])
+    assert refused.exit_code == 1 and "没有 Excel 填报模板" in refused.output
+    assert template_data(get_submission(campaign.deliverables[0], beijing)) is not None

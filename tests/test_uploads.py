@@ -146,6 +146,7 @@ def test_a_summary_over_3000_zi_is_refused_with_the_count(client, filing):
     response = upload(client, annex2.id, summary_docx(bodies), "超长总结.docx")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "工作总结共 3001 字，超过 3000 字的限制，还需删减 1 字" in page and "确认导入" not in page
+    assert "文件中工作总结字数：3001 / 3000" in page
     response = client.post(response.headers["Location"], data={"version": "1"})
     assert response.status_code == 400
     assert not (stored(annex2, filing["beijing"]).data or {}).get("learning")

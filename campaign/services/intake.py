@@ -182,7 +182,7 @@ def refusal(deliverable: Deliverable, item: IntakeFile) -> str:
     """Why the matched unit's submission cannot be filed on its behalf now, or ''."""
     submission = get_submission(deliverable, item.unit)
     if not submission.state.allows("submit"):
-        return f"{item.unit.name}已{submission.state.label}，不能代报。如需更新，请先退回该单位的材料。"
+        return f"{item.unit.name}的材料已是“{submission.state.label}”，不能代报。如需更新，请先退回该单位的材料。"
     return ""
 
 

@@ -84,6 +84,7 @@ EXPECTED = {
     "relays.new": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
     "relays.gather_preview": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
     "relays.gather_confirm": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
+    "relays.attach_rollups": {**REPORTER_ONLY, "own_reporter": {404}, "other_reporter": {404}},
 }
 
 

@@ -1,4 +1,5 @@
 """Relaying a notice down a level and compiling the units' material back up (services and pages)."""
+import io
 from datetime import timedelta
 
 import openpyxl
@@ -6,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, Gathering, Role, Submission, SubmissionState, User, utcnow
+from campaign.models import AuditEntry, Gathering, Role, Submission, SubmissionState, UploadedFile, User, utcnow
 from campaign.services import WorkflowError
 from campaign.services.campaigns import DeliverableSettings, update_campaign
 from campaign.services.demo import seed_demo
@@ -249,3 +250,25 @@ def test_hostile_text_from_below_stays_text_all_the_way_up(client, relay_world, 
     assert study.data_type == "s" and "【开封市市场监督管理局】" + HOSTILE in str(study.value)
     formula = next(c for c in cells if c.value == "=1+1")
     assert formula.data_type == "s"
+
+
+def test_the_province_attaches_its_own_rollups_and_the_ministry_downloads_them(client, relay_world):
+    users, upper = relay_world["users"], relay_world["upper"]
+    annex1 = upper.deliverables[0]
+    login(client, users["relay_coordinator"])
+    response = client.post(f"/relays/deliverables/{annex1.id}/attach")
+    assert response.status_code == 302
+    form = client.get(f"/unit/deliverables/{annex1.id}").get_data(as_text=True)
+    assert "汇总表" in form and "附件" in form
+    own = get_submission(annex1, relay_world["units"]["henan"])
+    kept = db.session.scalars(sa.select(UploadedFile).filter_by(submission_id=own.id)).all()
+    assert sorted(k.extension for k in kept) == ["docx", "xlsx"] and all(k.is_attachment for k in kept)
+    client.post("/auth/logout")
+    login(client, users["upper_coordinator"])
+    xlsx = next(k for k in kept if k.extension == "xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/uploads/{xlsx.id}").data))
+    cells = [str(v) for row in workbook.worksheets[0].iter_rows(values_only=True) for v in row if v]
+    assert "郑州市市场监督管理局" in cells and "石家庄市市场监督管理局" not in cells  # its subtree only
+    client.post("/auth/logout")
+    login(client, users["neighbour_coordinator"])
+    assert client.get(f"/uploads/{xlsx.id}").status_code == 404

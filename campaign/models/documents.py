@@ -23,8 +23,14 @@ class UploadedFile(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     on_behalf: Mapped[bool] = mapped_column(default=False)  # 代报: taken in by the coordinator
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was put into the draft
+    # "import": a filled form read into the draft; "attachment": sent along as it is (a level's own rollup)
+    purpose: Mapped[str] = mapped_column(sa.String(20), default="import", server_default="import")
 
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_attachment(self) -> bool:
+        return self.purpose == "attachment"
 
     @property
     def extension(self) -> str:

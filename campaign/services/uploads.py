@@ -116,19 +116,20 @@ def upload_path(upload: UploadedFile) -> str:
 
 
 def store(submission: Submission, filename: str, raw: bytes, *, user: User | None,
-          on_behalf: bool = False) -> UploadedFile:
+          on_behalf: bool = False, purpose: str = "import") -> UploadedFile:
     """Keep the file as sent under a random name (flushed; the caller commits)."""
     os.makedirs(upload_dir(), exist_ok=True)
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     upload = UploadedFile(submission_id=submission.id, filename=filename[:255] or f"上传文件.{extension}",
                           storage_name=f"{secrets.token_hex(16)}.{extension[:10]}", size=len(raw),
-                          uploaded_by_id=user.id if user else None, on_behalf=on_behalf)
+                          uploaded_by_id=user.id if user else None, on_behalf=on_behalf, purpose=purpose)
     with open(upload_path(upload), "wb") as fh:
         fh.write(raw)
     db.session.add(upload)
     db.session.flush()
     record("file_uploaded", user=user, campaign_id=submission.deliverable.campaign_id, unit_id=submission.unit_id,
-           submission_id=submission.id, upload_id=upload.id, filename=upload.filename, on_behalf=on_behalf)
+           submission_id=submission.id, upload_id=upload.id, filename=upload.filename, on_behalf=on_behalf,
+           purpose=purpose)
     return upload
 
 
@@ -153,7 +154,7 @@ def uploads_of(submission: Submission) -> list[UploadedFile]:
 
 def pending_upload(submission: Submission, upload_id: int) -> UploadedFile:
     upload = db.session.get(UploadedFile, upload_id)
-    if upload is None or upload.submission_id != submission.id:
+    if upload is None or upload.submission_id != submission.id or upload.is_attachment:
         raise WorkflowError("找不到这个上传文件，请重新上传。")
     return upload
 
@@ -175,3 +176,12 @@ def apply(submission: Submission, upload: UploadedFile, data: dict, *, user: Use
            submission_id=submission.id, upload_id=upload.id)
     db.session.flush()
     return Applied(upload, now)
+
+
+def attach(submission: Submission, files: list[tuple[str, bytes]], *, user: User) -> list[UploadedFile]:
+    """Send files along with the unit's submission as they are (a relaying unit's own 汇总表 and 汇编)."""
+    check_transition("save", submission)
+    kept = [store(submission, name, raw, user=user, purpose="attachment") for name, raw in files]
+    record("files_attached", user=user, campaign_id=submission.deliverable.campaign_id, unit_id=submission.unit_id,
+           submission_id=submission.id, files=[k.filename for k in kept])
+    return kept

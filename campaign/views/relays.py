@@ -1,6 +1,8 @@
 """A unit's relay (转发) of a notice it received, and compiling its units' material up (汇总上报)."""
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,7 +14,10 @@ from ..services import WorkflowError
 from ..services.diff import diff_revisions
 from ..services.relays import (LateRelay, RelayDeliverable, apply_gathering, can_relay, create_relay,
                                gathering_state, merged, relay_defaults, relayed_deliverable)
+from ..reports import build, file_name, kinds
+from ..reports.collect import collect
 from ..services.submissions import EditConflict, get_submission
+from ..services.uploads import attach
 
 bp = Blueprint("relays", __name__, url_prefix="/relays")
 reporter_only = role_required(Role.reporter)
@@ -121,4 +126,30 @@ def gather_confirm(deliverable_id: int):
         db.session.rollback()
         return _render_gather(*_gathering(deliverable_id), status=400, error=str(exc))
     flash(f"已将 {len(state.gathered.sources)} 个下级单位的材料汇入草稿。请修改完善后再报送。", "success")
+    return redirect(url_for("unit.deliverable", deliverable_id=deliverable_id))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/attach", methods=["POST"])
+@reporter_only
+def attach_rollups(deliverable_id: int):
+    """Attach this level's own 汇总表 / 汇编 of the relayed deliverable to the unit's upward submission."""
+    deliverable = reporter_deliverable_or_404(deliverable_id)
+    relayed = relayed_deliverable(deliverable, current_user.unit_id)
+    if relayed is None:
+        abort(404)
+    submission = get_submission(deliverable, current_user.unit)
+    rollup = collect(relayed.campaign, relayed)
+    files = []
+    for kind in kinds(relayed.form):
+        out = io.BytesIO()
+        build(rollup, kind, out)
+        files.append((f"{current_user.unit.name}_{file_name(rollup, kind)}", out.getvalue()))
+    try:
+        kept = attach(submission, files, user=current_user)
+        db.session.commit()
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("unit.deliverable", deliverable_id=deliverable_id))
+    flash("已将本级汇总文件附在本单位的报送材料中：" + "、".join(k.filename for k in kept) + "。报送后上级可以下载。", "success")
     return redirect(url_for("unit.deliverable", deliverable_id=deliverable_id))

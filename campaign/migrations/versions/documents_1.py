@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('on_behalf', sa.Boolean(), nullable=False),
     sa.Column('applied_at', campaign.models.types.UTCDateTime(), nullable=True),
+    sa.Column('purpose', sa.String(length=20), server_default='import', nullable=False),
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_uploaded_files_submission_id_submissions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_uploaded_files_uploaded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_uploaded_files')),

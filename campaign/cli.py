@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from . import cli_documents as documents
 from .extensions import db
 from .models import Role, Unit, User, record
+from .timefmt import RANGE_MESSAGE, check_range
 from .services import WorkflowError
 
 
@@ -81,8 +82,10 @@ def _parse_now(value: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("请使用 ISO 格式，例如 2026-03-24T09:00+08:00。", param_hint="--now") from None
+        check_range(moment)
+    except ValueError as exc:
+        message = str(exc) if str(exc) == RANGE_MESSAGE else "请使用 ISO 格式，例如 2026-03-24T09:00+08:00。"
+        raise click.BadParameter(message, param_hint="--now") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -7,6 +7,21 @@ from zoneinfo import ZoneInfo
 WEEKDAYS = "一二三四五六日"
 # The zone of a campaign that names none, and of everything not tied to a campaign (link expiry times).
 DEFAULT_ZONE = "Asia/Shanghai"
+# Every date a user types falls in this range: a far-off year is a typing error, and date arithmetic
+# near year 9999 overflows.
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 12, 31, 23, 59, 59)
+RANGE_MESSAGE = "请填写 2000 年至 2100 年之间的日期。"
+
+
+def check_range(moment: datetime) -> datetime:
+    """The moment (naive local or aware) if it lies in 2000–2100; ValueError with RANGE_MESSAGE otherwise."""
+    wall = moment.replace(tzinfo=None)
+    if not EARLIEST <= wall <= LATEST:
+        raise ValueError(RANGE_MESSAGE)
+    return moment
+
+
 ZONE_NAMES = {DEFAULT_ZONE: "北京时间", "Asia/Urumqi": "乌鲁木齐时间", "Asia/Hong_Kong": "香港时间"}
 
 

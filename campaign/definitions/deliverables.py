@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from ..timefmt import RANGE_MESSAGE, check_range
 from .schema import KEY_RE, DefinitionError, InvalidDefinition, _line, parse_yaml, validate_form
 
 OFFICE_HOURS_WORDS = ("下班前", "office_hours_end")
@@ -66,9 +67,16 @@ def _one(item, index: int | None, office_end: time, errors: list[DefinitionError
     if item.get("deadline") not in (None, ""):
         try:
             deadline = parse_deadline(item["deadline"], office_end)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             errors.append(DefinitionError(_line(item, "deadline"), f"{where}截止时间“{item['deadline']}”无法识别，"
                                           "请写成 2024-03-31、2024-03-31 17:30 或 2024-03-31 下班前"))
+        else:
+            try:
+                check_range(deadline)
+            except ValueError:
+                errors.append(DefinitionError(_line(item, "deadline"),
+                                              f"{where}截止时间“{item['deadline']}”：{RANGE_MESSAGE}"))
+                deadline = None
     short_title = item.get("short_title")
     if short_title is not None and not isinstance(short_title, (str, int)):
         errors.append(DefinitionError(_line(item, "short_title"), f"{where}“short_title”应为文字"))

@@ -15,6 +15,7 @@ except ImportError:  # pragma: no cover
         return (value, label)
 
 from ..models import LatePolicy
+from ..timefmt import check_range
 from ..services.campaigns import DeliverableSettings, settings_errors
 from .base import BaseForm
 from ..definitions.schema import InvalidDefinition
@@ -41,10 +42,11 @@ class LocalDateTimeField(StringField):
             return
         for fmt in DATETIME_FORMATS:
             try:
-                self.data = datetime.strptime(self.raw, fmt)
-                return
+                moment = datetime.strptime(self.raw, fmt)
             except ValueError:
                 continue
+            self.data = check_range(moment)
+            return
         raise ValueError("请填写正确的日期和时间，例如 2024-03-31 18:00。")
 
     def _value(self):
@@ -63,6 +65,8 @@ class LocalDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("请填写正确的日期，例如 2024-02-08。") from None
+        if self.data is not None:
+            check_range(datetime.combine(self.data, datetime.min.time()))
 
 
 class OneOfChoices:

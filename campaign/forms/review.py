@@ -1,8 +1,9 @@
 """The coordinator's review forms: return with a reason, grant an extension."""
-from wtforms import DateTimeLocalField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .base import BaseForm
+from .campaigns import LocalDateTimeField
 
 
 def strip(value):
@@ -17,8 +18,7 @@ class ReturnForm(BaseForm):
 
 
 class ExtensionForm(BaseForm):
-    deadline = DateTimeLocalField("延期至", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                  invalid_value_message="请按“年-月-日 时:分”选择延期后的截止时间。", validators=[
+    deadline = LocalDateTimeField("延期至", validators=[
         InputRequired(message="请选择延期后的截止时间（年月日 时:分）。"),
     ])
     reason = TextAreaField("延期原因", filters=[strip], validators=[

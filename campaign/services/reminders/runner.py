@@ -120,7 +120,10 @@ def plan(now: datetime, *, campaign_id: int | None = None) -> list[Due]:
             continue
         board = campaign_standing(campaign, now, reminders=False, contacts=True)
         for deliverable in board.deliverables:
-            due.extend(_plan_deliverable(board, deliverable, now))
+            try:
+                due.extend(_plan_deliverable(board, deliverable, now))
+            except (OverflowError, ValueError):  # one deliverable's bad dates must not stop everyone's reminders
+                current_app.logger.exception("reminders: cannot plan deliverable %s", deliverable.id)
     return due
 
 

@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import Defaults, load_or_create_secret_key, parse_env
 from .extensions import csrf, db, login_manager, migrate
@@ -44,9 +45,18 @@ def register_extensions(app: Flask) -> None:
     from . import auth  # noqa: F401  (user loader and unauthorized handler)
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in every route stops at the database's integer range: a larger id is simply not found."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     from .views import register
 
+    app.url_map.converters["int"] = BoundedInt
     register(app)
 
 

@@ -74,10 +74,37 @@ class _LineLoader(yaml.SafeLoader):
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
 
 
+MAX_DEPTH = 20  # a form definition nests a few levels; anything deeper is not one
+
+
+def _depth(text: str) -> int:
+    """How deep the text nests, by brackets and by indentation, without parsing it."""
+    deepest = level = 0
+    for ch in text:
+        if ch in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif ch in "]}":
+            level = max(level - 1, 0)
+    stack: list[int] = []
+    for line in text.splitlines():
+        if line.strip():
+            indent = len(line) - len(line.lstrip(" -"))
+            while stack and stack[-1] >= indent:
+                stack.pop()
+            stack.append(indent)
+            deepest = max(deepest, len(stack))
+    return deepest
+
+
 def parse_yaml(text: str):
-    """Parse YAML text keeping line numbers; raise InvalidDefinition on a syntax error."""
+    """Parse YAML text keeping line numbers; raise InvalidDefinition on a syntax error or nesting too deep."""
+    if _depth(text) > MAX_DEPTH:
+        raise InvalidDefinition([DefinitionError(None, f"格式错误：层级嵌套过深（超过 {MAX_DEPTH} 层），这不是表单定义。")])
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except RecursionError:
+        raise InvalidDefinition([DefinitionError(None, "格式错误：层级嵌套过深，这不是表单定义。")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None

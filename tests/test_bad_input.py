@@ -1,0 +1,47 @@
+"""Server errors a tester found, each now a clear answer: ids beyond the database's range, definitions
+nested thousands deep, and a line break smuggled into the login page's `next`."""
+import pytest
+
+from campaign.definitions.deliverables import load_deliverables_text
+from campaign.definitions.presets import load_preset, preset_keys
+from campaign.definitions.schema import InvalidDefinition
+from tests.conftest import PASSWORD, login
+from tests.routes import endpoints
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**63, 2**64])
+def test_every_id_route_answers_not_found_for_ids_beyond_the_databases_range(app, client, world, huge):
+    login(client, world["users"]["admin"])
+    checked = 0
+    for rule, method in endpoints(app):
+        ids = [name for name, converter in rule._converters.items() if type(converter).__name__ == "BoundedInt"]
+        if not ids:
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            value = huge if name in ids else world["values"][name]
+            url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        response = client.open(url, method=method, data={})
+        # Not found (or, where another method's route shares the path, not allowed): never a server error.
+        assert response.status_code in (404, 405), (method, url, response.status_code)
+        checked += 1
+    assert checked > 20
+
+
+@pytest.mark.parametrize("text", ["a:\n" + "".join(" " * (i + 1) + "- b:\n" for i in range(5000)),
+                                  "x: " + "[" * 5000 + "]" * 5000, "x: " + "{a: " * 3000 + "1" + "}" * 3000])
+def test_a_definition_nested_thousands_deep_is_refused_with_a_message(text):
+    with pytest.raises(InvalidDefinition, match="层级嵌套过深"):
+        load_deliverables_text(text)
+
+
+def test_the_built_in_definitions_are_far_from_the_depth_limit():
+    for key in preset_keys():
+        assert load_preset(key).deliverables
+
+
+@pytest.mark.parametrize("target", ["/unit/\r\nSet-Cookie: a=b", "/unit/%0d%0aX: y", "/\n/evil.example"])
+def test_a_line_break_in_next_does_not_break_the_login(client, world, target):
+    user = world["users"]["own_reporter"]
+    response = client.post("/auth/login", data={"username": user.username, "password": PASSWORD, "next": target})
+    assert response.status_code in (302, 303) and "\n" not in response.headers["Location"]

@@ -45,3 +45,27 @@ def test_a_line_break_in_next_does_not_break_the_login(client, world, target):
     user = world["users"]["own_reporter"]
     response = client.post("/auth/login", data={"username": user.username, "password": PASSWORD, "next": target})
     assert response.status_code in (302, 303) and "\n" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("field", ["title", "contact_name", "issuer", "contact_phone"])
+def test_line_breaks_are_refused_in_one_line_fields_beside_the_field(client, world, field):
+    campaign_id = world["values"]["campaign_id"]
+    login(client, world["users"]["coordinator"])
+    page = client.get(f"/coordinator/campaigns/{campaign_id}/edit").get_data(as_text=True)
+    assert "通知标题" in page
+    from campaign.extensions import db
+    from campaign.models import Campaign
+    campaign = db.session.get(Campaign, campaign_id)
+    data = {"title": campaign.title, field: "第一行\r\n第二行"}
+    for i, d in enumerate(campaign.deliverables):
+        data |= {f"deliverables-{i}-id": str(d.id), f"deliverables-{i}-late_policy": "flag",
+                 f"deliverables-{i}-deadline": d.deadline.astimezone(campaign.zone).strftime("%Y-%m-%dT%H:%M")}
+    response = client.post(f"/coordinator/campaigns/{campaign_id}/edit", data=data)
+    assert response.status_code == 400 and "不能换行，请写在一行内" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert "\n" not in (getattr(db.session.get(Campaign, campaign_id), field) or "")
+
+
+def test_line_breaks_are_refused_in_a_definitions_labels():
+    with pytest.raises(InvalidDefinition, match="不能换行"):
+        load_deliverables_text('title: "表\\n格"\nfields:\n  - key: a\n    type: text\n    label: 甲\n')

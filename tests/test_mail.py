@@ -237,3 +237,17 @@ def test_send_email_uses_flask_config_and_instance_outbox(tmp_path) -> None:
     parsed = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert parsed["Message-ID"] == message_id
     assert parsed["To"].addresses[0].addr_spec == "bjsamr@example.gov.cn"
+
+
+@pytest.mark.parametrize("name", ['张三, <evil@attacker.example>', '王五" <evil@attacker.example>, "x',
+                                  "赵六 <evil@attacker.example>; 钱七", "李四,\u3000<x@y.z>"])
+def test_a_hostile_display_name_stays_one_display_name(smtp_server: SMTPTestServer, name) -> None:
+    from email.headerregistry import Address
+
+    to = str(Address(display_name=name, addr_spec="unit@units.example.cn"))
+    deliver(message(to=to), smtp_server.settings())
+    [got] = smtp_server.messages
+    assert got.rcpt_tos == ("unit@units.example.cn",)
+    addresses = got.message["To"].addresses
+    assert [a.addr_spec for a in addresses] == ["unit@units.example.cn"]
+    assert "evil@attacker.example" not in {a.addr_spec for a in addresses}

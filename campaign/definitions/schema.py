@@ -74,6 +74,7 @@ class _LineLoader(yaml.SafeLoader):
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
 
 
+ONE_LINE_KEYS = {"title", "short_title", "label", "key", "none_label", "group_label"}  # shown in titles and headers
 MAX_DEPTH = 20  # a form definition nests a few levels; anything deeper is not one
 
 
@@ -137,7 +138,11 @@ class _Checker:
         if not isinstance(value, (str, int, float)):
             self.fail(obj, f"{where}“{key}”应为文字", key)
             return ""
-        return str(value).strip()
+        text = str(value).strip()
+        if key in ONE_LINE_KEYS and any(ch in text for ch in "\r\n\x0b\x0c\x85\u2028\u2029"):
+            self.fail(obj, f"{where}“{key}”不能换行，请写在一行内", key)
+            return ""
+        return text
 
     def flag(self, obj, key, default=False, where=""):
         value = obj.get(key, default)

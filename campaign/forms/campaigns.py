@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover
 from ..models import LatePolicy
 from ..timefmt import check_range
 from ..services.campaigns import DeliverableSettings, settings_errors
-from .base import BaseForm
+from .base import BaseForm, line_field
 from ..definitions.schema import InvalidDefinition
 from ..definitions.deliverables import load_deliverables_text
 from .submission import clean_input
@@ -87,9 +87,8 @@ class PresetForm(BaseForm):
 
 
 class DefinitionForm(BaseForm):
-    title = StringField("通知标题", validators=[InputRequired(message="请填写通知标题。"),
-                                             Length(max=300, message="通知标题请不超过 300 字。")])
-    doc_number = StringField("文号", validators=[Optional(), Length(max=100, message="文号请不超过 100 字。")])
+    title = line_field("通知标题", 300, required=True)
+    doc_number = line_field("文号", 100)
     deadline = LocalDateTimeField("填报截止时间", validators=[Optional()])
     definition = TextAreaField("表单定义", validators=[Length(max=MAX_DEFINITION_BYTES,
                                                           message="表单定义过长，请删减后再试。")])
@@ -161,19 +160,14 @@ class DeliverableForm(Form):
             raise ValidationError(problems["cutoff"])
 
 
-def _text(label, size, required=False):
-    first = InputRequired(message=f"请填写{label}。") if required else Optional()
-    return StringField(label, validators=[first, Length(max=size, message=f"{label}请不超过 {size} 字。")])
-
-
 class CampaignForm(BaseForm):
-    title = _text("通知标题", 300, required=True)
-    doc_number = _text("文号", 100)
-    issuer = _text("发文单位", 200)
+    title = line_field("通知标题", 300, required=True)
+    doc_number = line_field("文号", 100)
+    issuer = line_field("发文单位", 200)
     issued_on = LocalDateField("印发日期", validators=[Optional()], render_kw={"type": "date"})
-    contact_department = _text("联系处室", 200)
-    contact_name = _text("联系人", 100)
-    contact_phone = _text("联系电话", 100)
+    contact_department = line_field("联系处室", 200)
+    contact_name = line_field("联系人", 100)
+    contact_phone = line_field("联系电话", 100)
     contact_email = StringField("电子邮箱", validators=[Optional(), Email(message="请填写正确的电子邮箱地址。"),
                                                     Length(max=254, message="电子邮箱请不超过 254 字。")])
     deliverables = FieldList(FormField(DeliverableForm), min_entries=0, max_entries=50)

@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, Length, Optional, Regexp
 
-from .base import BaseForm
+from .base import BaseForm, line_field
 from .campaigns import LocalDateTimeField
-
-
-def _text(label, size, required=False):
-    first = InputRequired(message=f"请填写{label}。") if required else Optional()
-    return StringField(label, validators=[first, Length(max=size, message=f"{label}请不超过 {size} 字。")])
 
 
 class RelayDeliverableForm(Form):
@@ -22,11 +17,11 @@ class RelayDeliverableForm(Form):
 
 
 class RelayForm(BaseForm):
-    title = _text("通知标题", 300, required=True)
-    doc_number = _text("文号", 100)
-    contact_department = _text("联系处室", 200)
-    contact_name = _text("联系人", 100, required=True)
-    contact_phone = _text("联系电话", 100, required=True)
+    title = line_field("通知标题", 300, required=True)
+    doc_number = line_field("文号", 100)
+    contact_department = line_field("联系处室", 200)
+    contact_name = line_field("联系人", 100, required=True)
+    contact_phone = line_field("联系电话", 100, required=True)
     contact_email = StringField("电子邮箱", validators=[Optional(), Email(message="请填写正确的电子邮箱地址。"),
                                                     Length(max=254, message="电子邮箱请不超过 254 字。")])
     deliverables = FieldList(FormField(RelayDeliverableForm), min_entries=0, max_entries=50)

@@ -101,6 +101,8 @@ def _check_row(plan: ImportPlan, row: Row) -> dict[str, str] | None:
             _fail(plan, row.number, key, f"内容过长（最多 {limit} 个字），请删减。")
     if not v["name"]:
         _fail(plan, row.number, "name", "请填写单位名称。")
+    elif any(ch in v["name"] for ch in "\r\n\x0b\x0c\u2028\u2029"):
+        _fail(plan, row.number, "name", "单位名称不能换行，请写在一行内。")
     if v["code"] and not CODE_RE.match(v["code"]):
         _fail(plan, row.number, "code", "单位代码只能由字母、数字、下划线、短横线或点组成，不能有空格或汉字。")
     if v["sort_order"]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from sqlalchemy import exc as sa_exc
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -9,9 +10,11 @@ from werkzeug.exceptions import HTTPException
 from .. import timefmt
 from ..access import coordinates_relays
 from ..auth import RESUMABLE_ENDPOINTS
+from ..extensions import db
 from ..forms.wordcount import count_words
 from ..services.reminders.schedule import kind_label
 from ..services.standing import word
+from .review import resume_after_csrf_error as resume_review
 from .unit import resume_after_csrf_error
 
 # Everything is served locally; no inline script or style is allowed.
@@ -27,6 +30,8 @@ ERROR_PAGES = {
     413: ("文件过大", "上传的内容超过大小限制。请点击浏览器的“后退”返回（已填写的内容仍在页面上），"
                       "将照片压缩或分几次上传后再试。"),
     429: ("操作过于频繁", "请稍候再试。"),
+    500: ("系统出错", "系统处理您的请求时出错，已记录下来。请返回上一页重试；如果再次出现，请联系管理员。"),
+    503: ("系统繁忙", "系统暂时无法保存（数据库繁忙或正在维护）。请稍候片刻再试；已填写但未保存的内容请先复制保留。"),
 }
 
 
@@ -49,9 +54,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        if request.endpoint in RESUMABLE_ENDPOINTS and current_user.is_authenticated:
+        resume = {**{e: resume_after_csrf_error for e in RESUMABLE_ENDPOINTS},
+                  "review.return_submission": resume_review, "review.grant_extension": resume_review}
+        if request.endpoint in resume and current_user.is_authenticated:
             try:
-                return resume_after_csrf_error()
+                return resume[request.endpoint]()
             except HTTPException as refused:  # not this user's form: the access refusal comes first
                 return app.handle_http_exception(refused)
         return render_template("errors/error.html", code=400, title="页面已过期",
@@ -59,6 +66,15 @@ def init_app(app: Flask) -> None:
 
     for code, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(code, _error_page(code, title, message))
+    unavailable = _error_page(503, *ERROR_PAGES[503])
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InternalError)
+    def database_unavailable(exc):
+        """Anywhere else than a form that keeps what was typed: the Chinese 503 page."""
+        app.logger.exception("database unavailable")
+        db.session.rollback()
+        return unavailable(exc)
 
     app.jinja_env.globals.update(
         format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=timefmt.time_left,

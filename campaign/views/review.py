@@ -149,3 +149,20 @@ def grant_extension(submission_id: int):
         return _render_submission(db.session.get(Submission, submission_id), extension_form=form, status=400)
     flash(f"已为{submission.unit.name}延期。", "success")
     return redirect(url_for("review.submission", submission_id=submission_id))
+
+
+EXPIRED = "页面已过期（安全校验失败），您填写的内容已保留，请再次提交。"
+
+
+def resume_after_csrf_error():
+    """The page's token expired on 退回 or 延期: show the submission again with what was typed kept."""
+    submission = managed_submission_or_404(request.view_args["submission_id"])
+    if request.endpoint == "review.return_submission":
+        form = ReturnForm(meta={"csrf": False})
+        form.validate()
+        form.reason.errors = [*form.reason.errors, EXPIRED]
+        return _render_submission(submission, return_form=form, status=400)
+    form = ExtensionForm(meta={"csrf": False})
+    form.validate()
+    form.reason.errors = [*form.reason.errors, EXPIRED]
+    return _render_submission(submission, extension_form=form, status=400)

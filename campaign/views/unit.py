@@ -6,6 +6,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..access import reporter_deliverable_or_404, role_required
+from ..errors import DATABASE_UNAVAILABLE
 from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data
 from ..models import Deliverable, Photo, Role, Submission, utcnow
@@ -98,6 +99,12 @@ def _handle_post(deliverable: Deliverable, submission: Submission, formdata: Mul
         discard_files(written)
         return render_form(deliverable, db.session.get(Submission, submission.id), form, status=400,
                            error=str(exc))
+    except DATABASE_UNAVAILABLE:
+        db.session.rollback()
+        discard_files(written)
+        return render_form(deliverable, db.session.get(Submission, submission.id), form, status=503,
+                           error="保存未成功：系统暂时无法写入（数据库繁忙或正在维护）。您填写的内容仍在下面，"
+                                 "请稍候再点击“保存草稿”或“报送”。")
     except BaseException:
         db.session.rollback()
         discard_files(written)

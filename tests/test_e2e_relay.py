@@ -95,7 +95,10 @@ def test_ministry_province_city_and_back_up(page, live_server, chain, tmp_path):
     study.fill(study.input_value() + "\n\n省局汇总：各地市均已开展集中学习。")
     page.get_by_label("联系人", exact=True).fill("王建国")
     page.get_by_label("联系电话").fill("0371-12345678")
-    page.get_by_role("button", name="报送").click()
+    page.get_by_role("button", name="保存草稿").first.click()
+    page.get_by_role("button", name="附上本级汇总表 / 汇编").click()
+    assert "汇总表" in page.locator("ul.uploads").inner_text()
+    page.get_by_role("button", name="报送", exact=True).click()
     page.wait_for_url("**/receipt")
     log_out(page)
 
@@ -109,6 +112,10 @@ def test_ministry_province_city_and_back_up(page, live_server, chain, tmp_path):
     page.goto(f"{live_server}/coordinator/campaigns/{campaign.id}/progress")
     row = page.locator("tr", has_text="河南省市场监督管理局")
     assert "已报送" in row.inner_text() and "下级报送 2/2" in row.inner_text()
+    row.get_by_role("link", name="河南省市场监督管理局 附件1：已报送").click()
+    assert "附件" in page.locator("ul.uploads").inner_text()  # the province's own rollups came along
+    page.go_back()
+    row = page.locator("tr", has_text="河南省市场监督管理局")
     row.get_by_role("link", name="河南省市场监督管理局的下级报送进度").click()
     page.wait_for_url(f"**/campaigns/{relay.id}/progress")
     assert "此页只供查看" in page.content() and page.get_by_role("button", name="退回修改").count() == 0

@@ -20,6 +20,7 @@ ENV_SETTINGS = {
     "UPLOAD_DIR": str,
     "MAX_PHOTO_BYTES": int,
     "MAX_PHOTO_PIXELS": int,
+    "PHOTO_PIXELS_PER_UPLOAD": int,
     "SCHEDULER_ENABLED": bool,
     "PASSWORD_LINK_HOURS": int,
     "SCHEDULER_INTERVAL": int,
@@ -39,6 +40,8 @@ class Defaults:
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     # Larger images are refused before they are decoded (a small file can hold a huge image).
     MAX_PHOTO_PIXELS = 50_000_000
+    # What one upload request may decode in all (a phone photo is 12–50 megapixels).
+    PHOTO_PIXELS_PER_UPLOAD = 200_000_000
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_SERVER = None
     MAIL_PORT = 25

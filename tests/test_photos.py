@@ -412,3 +412,31 @@ def test_uploaded_photos_reach_the_coordinators_compilation_and_zip(client, xinx
         assert names == ["01_卫辉市水利局/01_专题学习会.jpg", "01_卫辉市水利局/02_宣传展板.png", "01_卫辉市水利局/照片说明.txt"]
         assert [Image.open(io.BytesIO(zf.read(n))).format for n in names[:2]] == ["JPEG", "PNG"]
         assert "专题学习会" in zf.read(names[2]).decode("utf-8")
+
+
+def test_a_huge_png_small_on_disk_is_refused_by_its_header_and_the_text_typed_is_kept(client, xinxiang):
+    big = png_bomb(width=7000, height=7000)  # 49 megapixels, under the general cap, in a few hundred KB
+    assert len(big) < 1_000_000
+    response = upload(client, xinxiang, ("宣传展板.png", big), report_text="集中学习两次，参加 86 人。")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "“宣传展板.png”是像素很多的 PNG 图片" in page
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+    assert submission_of(xinxiang).data["report_text"] == "集中学习两次，参加 86 人。"
+
+
+def test_one_upload_may_decode_only_so_many_pixels(make_app, make_unit, make_user, make_campaign):
+    app = make_app(PHOTO_PIXELS_PER_UPLOAD=2 * 4000 * 3000)
+    with app.app_context():
+        unit = make_unit()
+        reporter = make_user(Role.reporter, unit=unit)
+        campaign = make_campaign("xinxiang_water_2023", units=[unit])
+        client = app.test_client()
+        login(client, reporter)
+        setup = dict(url=f"/unit/deliverables/{campaign.deliverables[0].id}")
+        photos = [(f"现场{i}.jpg", jpeg_bytes(size=(4000, 3000))) for i in range(3)]
+        page = upload(client, setup, *photos).get_data(as_text=True)
+        stored = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
+        assert [p.original_name for p in stored] == ["现场0.jpg", "现场1.jpg"]
+        assert "本次上传的照片合计像素过多，“现场2.jpg”未上传" in page
+        # Kept at print size: a 4000 × 3000 photo is stored at most 3600 px long.
+        assert max(stored[0].width, stored[0].height) <= 3600

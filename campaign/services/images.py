@@ -13,6 +13,12 @@ from typing import BinaryIO
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 THUMBNAIL_SIZE = (320, 320)
+# Photos are kept at most this long on their longer side: ample for print (an A4 page at 300 dpi is
+# 3508 px), and a JPEG is decoded straight at a reduced scale instead of whole.
+STORED_EDGE = 3600
+# A PNG cannot be decoded at a reduced scale; one of more pixels is refused (photos are JPEGs; PNGs are
+# screenshots and drawings).
+MAX_PNG_PIXELS = 16_000_000
 # Pillow reports phone pictures carrying several images (MPO) as their own format; they are JPEGs.
 FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}
 
@@ -45,9 +51,18 @@ def read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
     return raw
 
 
+def header_pixels(raw: bytes) -> int:
+    """The image's pixel count read from its header alone (0 when it cannot be read)."""
+    try:
+        with Image.open(io.BytesIO(raw), formats=("JPEG", "PNG")) as image:
+            return image.width * image.height
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return 0
+
+
 def decode_image(raw: bytes, name: str, *, max_pixels: int) -> tuple[Image.Image, str]:
-    """The decoded image with its orientation applied and its content type; PhotoRejected if it
-    is not a JPEG or PNG within the pixel limit."""
+    """The decoded image, at most STORED_EDGE on its longer side, with its orientation applied, and its
+    content type; PhotoRejected if it is not a JPEG or PNG within the pixel limits."""
     not_a_photo = f"“{name}”不是 JPG 或 PNG 格式的照片（按文件内容判断），请选择照片文件后重新上传。"
     too_large = f"“{name}”像素过多，请将图片缩小到 {max_pixels // 1_000_000} 百万像素以内后重新上传。"
     with warnings.catch_warnings():
@@ -63,9 +78,17 @@ def decode_image(raw: bytes, name: str, *, max_pixels: int) -> tuple[Image.Image
             raise PhotoRejected(not_a_photo)
         if image.width * image.height > max_pixels:
             raise PhotoRejected(too_large)
+        content_type = FORMATS[image.format]
+        if content_type == "image/png" and image.width * image.height > MAX_PNG_PIXELS:
+            raise PhotoRejected(f"“{name}”是像素很多的 PNG 图片，请另存为 JPG，或缩小到 "
+                                f"{MAX_PNG_PIXELS // 1_000_000} 百万像素以内后重新上传。")
         try:
+            if content_type == "image/jpeg":
+                image.draft("RGB", (STORED_EDGE, STORED_EDGE))  # decode at 1/2, 1/4 or 1/8 scale when it suffices
             image.load()
-            return ImageOps.exif_transpose(image), FORMATS[image.format]
+            if max(image.size) > STORED_EDGE:
+                image.thumbnail((STORED_EDGE, STORED_EDGE))
+            return ImageOps.exif_transpose(image), content_type
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected(too_large) from None
         except (OSError, SyntaxError, ValueError, EOFError):

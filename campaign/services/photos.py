@@ -22,7 +22,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import Photo, Submission, User, record, utcnow
 from . import WorkflowError
-from .images import PhotoRejected, decode_image, display_name, encode, make_thumbnail, read_limited
+from .images import PhotoRejected, decode_image, display_name, encode, header_pixels, make_thumbnail, read_limited
 from .photo_refs import entries as _entries, photo_fields
 from .submissions import check_open, check_transition
 
@@ -130,12 +130,21 @@ def add_photos(submission: Submission, field_key: str, files, *, user: User) -> 
         result.errors.append("请先选择要上传的照片（jpg 或 png），再点击“上传照片”。")
         return result
     limit = spec.get("max_photos") or 20
+    budget = current_app.config["PHOTO_PIXELS_PER_UPLOAD"]
     try:
         for upload in files:
             name = display_name(upload.filename)
             if len(entries) >= limit:
                 result.errors.append(f"最多可上传 {limit} 张照片，“{name}”未上传。如需更换，请先删除不需要的照片。")
                 continue
+            # What one request may decode is bounded, read from each image's header before decoding it.
+            head = upload.stream.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+            upload.stream.seek(0)
+            pixels = header_pixels(head)
+            if pixels > budget:
+                result.errors.append(f"本次上传的照片合计像素过多，“{name}”未上传。请分几次上传，或先缩小照片。")
+                continue
+            budget -= pixels
             try:
                 photo, paths = store_photo(submission, field_key, upload.stream, upload.filename, user=user)
             except PhotoRejected as exc:

@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import Defaults, load_or_create_secret_key, parse_env
@@ -28,6 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     app.config.setdefault("UPLOAD_DIR", os.path.join(app.instance_path, "uploads"))
     app.config.setdefault("MAIL_OUTBOX_DIR", os.path.join(app.instance_path, "outbox"))
+    if str(app.config.get("BASE_URL", "")).startswith("https://"):
+        # Behind one TLS-terminating proxy (nginx): cookies only over https, the client's address and scheme
+        # taken from the proxy's X-Forwarded-* headers (for login throttling and links).
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     register_extensions(app)
     register_blueprints(app)

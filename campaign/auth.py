@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from flask import render_template, request
+from flask import current_app, render_template, request, session
 
 from .extensions import db, login_manager
 from .forms.auth import LoginForm
-from .models import User
+from .models import User, utcnow
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
@@ -17,9 +18,36 @@ login_manager.session_protection = "strong"
 RESUMABLE_ENDPOINTS = {"unit.deliverable"}
 
 
+def start_session(user: User, now: datetime | None = None) -> None:
+    """Mark the session with the user's session version and its start, after login_user."""
+    now = now or utcnow()
+    session["sv"] = user.session_version
+    session["since"] = session["seen"] = int(now.timestamp())
+
+
+def _session_alive(user: User, now: datetime) -> bool:
+    """The session carries the user's current version, was used recently, and is not too old."""
+    config = current_app.config
+    stamp = int(now.timestamp())
+    since, seen = session.get("since"), session.get("seen")
+    if session.get("sv") != user.session_version or not isinstance(since, int) or not isinstance(seen, int):
+        return False
+    if stamp - seen > config["SESSION_IDLE_MINUTES"] * 60 or stamp - since > config["SESSION_LIFETIME_HOURS"] * 3600:
+        return False
+    session["seen"] = stamp
+    return True
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The logged-in user, as long as the session is alive: logout, a password change or a disabled account
+    (which bump the user's session version), inactivity and age all end it, on every instance alike."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    if user is None or not user.active or not _session_alive(user, utcnow()):
+        for key in ("_user_id", "sv", "since", "seen"):
+            session.pop(key, None)
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler

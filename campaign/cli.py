@@ -54,7 +54,12 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
 @with_appcontext
 def create_user_command(username, role, name, email, unit_name, password) -> None:
     """Create an account; reporters need --unit."""
-    from .services.accounts import create_user
+    from .services.accounts import create_user, password_problems
+
+    problems = password_problems(password, username)
+    if problems:
+        click.secho("密码不符合要求：" + "".join(problems), err=True, fg="red")
+        raise SystemExit(1)
 
     unit = None
     if unit_name:

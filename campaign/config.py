@@ -26,6 +26,12 @@ ENV_SETTINGS = {
     "SCHEDULER_INTERVAL": int,
     "REMINDER_MAX_ATTEMPTS": int,
     "REMINDER_SEND_NOW": int,
+    "LOGIN_MAX_FAILURES": int,
+    "LOGIN_ADDRESS_MAX_FAILURES": int,
+    "LOGIN_WINDOW_MINUTES": int,
+    "SESSION_IDLE_MINUTES": int,
+    "SESSION_LIFETIME_HOURS": int,
+    "PASSWORD_MAX_AGE_DAYS": int,
 }
 
 
@@ -57,8 +63,15 @@ class Defaults:
     # A manual 催报 sends this many messages while the coordinator waits; the rest stay queued for
     # the next `reminders run` (or scheduler pass), so a request never outlives the worker's timeout.
     REMINDER_SEND_NOW = 30
+    # Login throttling: tries counted over a sliding window, per account and address, and per address.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    LOGIN_ADDRESS_MAX_FAILURES = 50
+    LOGIN_WINDOW_MINUTES = 15
+    # A session ends after this long without a request, and this long after the login whatever happens.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_LIFETIME_HOURS = 12
+    # Ask for a new password after this many days (0: never); some assessors require it.
+    PASSWORD_MAX_AGE_DAYS = 0
 
 
 def parse_env(environ=os.environ) -> dict:

@@ -35,6 +35,7 @@ def unit_photo():
 EXPECTED = {
     "auth.login": {},
     "auth.logout": {**ANON},
+    "auth.change_password": {**ANON},
     "main.index": {**ANON},
     "unit.todo": {**REPORTER_ONLY},
     "unit.deliverable": unit_route(),

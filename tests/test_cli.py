@@ -81,12 +81,15 @@ def test_seed_demo_creates_both_campaigns_with_real_units(tmp_path):
 def test_create_user_binds_a_reporter_to_a_unit(runner, make_unit):
     make_unit("河北省市场监督管理局", code="hebei")
     result = runner.invoke(args=["create-user", "--username", "hb", "--role", "reporter", "--unit", "hebei",
-                                 "--password", "secret-pw"])
+                                 "--password", "Hebei-Secret-2026"])
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).filter_by(username="hb"))
-    assert user.unit.name == "河北省市场监督管理局" and user.check_password("secret-pw")
-    refused = runner.invoke(args=["create-user", "--username", "x", "--role", "reporter", "--password", "p"])
+    assert user.unit.name == "河北省市场监督管理局" and user.check_password("Hebei-Secret-2026")
+    refused = runner.invoke(args=["create-user", "--username", "x", "--role", "reporter",
+                                  "--password", "Strong-Enough-2026"])
     assert refused.exit_code == 1 and "必须绑定一个单位" in refused.output
+    weak = runner.invoke(args=["create-user", "--username", "y", "--role", "admin", "--password", "password1"])
+    assert weak.exit_code == 1 and "密码不符合要求" in weak.output
 
 
 def test_secret_key_is_generated_into_the_instance_folder(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ from tests.conftest import login
 from tests.smtp_server import TEMP_FAILURE
 from tests.unit_lists import XINXIANG, xlsx
 
-NEW_PASSWORD = "xinxiang2023"
+NEW_PASSWORD = "Xinxiang-Water-2023"
 LINK = re.compile(r"http://campaign\.test(/auth/set-password/[A-Za-z0-9_.\-]+)")
 
 
@@ -71,7 +71,7 @@ def test_link_sets_the_password_once(mail_app, smtp_server):
     login(client, user, NEW_PASSWORD)
     assert client.get("/unit/").status_code == 200
     # A second use is refused, whoever tries it.
-    again = mail_app.test_client().post(path, data={"password": "another1pass", "confirm": "another1pass"})
+    again = mail_app.test_client().post(path, data={"password": "Another-Pass-99", "confirm": "Another-Pass-99"})
     assert again.status_code == 400 and "链接已失效" in again.get_data(as_text=True)
     db.session.refresh(user)
     assert user.check_password(NEW_PASSWORD)
@@ -79,9 +79,12 @@ def test_link_sets_the_password_once(mail_app, smtp_server):
 
 @pytest.mark.parametrize("password,confirm,message", [
     ("", "", "请输入新密码。"),
-    ("short1", "short1", "密码至少 8 位。"),
-    ("onlyletters", "onlyletters", "密码须同时包含字母和数字。"),
-    ("xinxiang2023", "xinxiang2024", "两次输入的密码不一致，请重新输入。"),
+    ("Short-1", "Short-1", "密码至少 10 位。"),
+    ("onlyletters and spaces", "onlyletters and spaces", "至少三种"),
+    ("password1", "password1", "至少 10 位"),
+    ("Password123!", "Password123!", "这是常见密码"),
+    ("beijing1", "beijing1", "至少 10 位"),
+    ("Xinxiang-2023", "Xinxiang-2024", "两次输入的密码不一致，请重新输入。"),
 ])
 def test_weak_or_mismatched_passwords_are_explained_next_to_the_field(mail_app, smtp_server, password, confirm,
                                                                       message):
@@ -102,8 +105,8 @@ def test_password_equal_to_the_username_is_refused(mail_app, smtp_server, make_u
     db.session.commit()
     send_password_link(user)
     path = link_in(smtp_server.wait_for(1)[0])
-    response = mail_app.test_client().post(path, data={"password": "ABC12345", "confirm": "ABC12345"})
-    assert response.status_code == 400 and "密码不能与用户名相同。" in response.get_data(as_text=True)
+    response = mail_app.test_client().post(path, data={"password": "xABC12345-z", "confirm": "xABC12345-z"})
+    assert response.status_code == 400 and "密码不能包含用户名。" in response.get_data(as_text=True)
 
 
 def test_an_expired_link_is_refused(mail_app, smtp_server):

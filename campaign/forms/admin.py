@@ -29,3 +29,10 @@ class SetPasswordForm(BaseForm):
         problems = password_problems(field.data or "", self.username)
         if problems:
             raise ValidationError("".join(problems))
+
+
+class ChangePasswordForm(SetPasswordForm):
+    """A logged-in user's own password change: the current one first."""
+
+    current = PasswordField("当前密码", validators=[InputRequired(message="请输入当前密码。"),
+                                                 Length(max=200, message="密码请不超过 200 个字符。")])

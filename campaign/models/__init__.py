@@ -8,10 +8,10 @@ from .reminders import Lease, Reminder, ReminderStatus
 from .submissions import STATE_LABELS, Revision, Submission, SubmissionState
 from .types import UTCDateTime, utcnow
 from .units import Contact, Unit
-from .users import Role, User
+from .users import LoginAttempt, Role, User
 
 __all__ = [
     "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
     "Gathering", "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
-    "Contact", "Unit", "Role", "User", "UploadedFile", "Lease", "Reminder", "ReminderStatus",
+    "Contact", "Unit", "LoginAttempt", "Role", "User", "UploadedFile", "Lease", "Reminder", "ReminderStatus",
 ]

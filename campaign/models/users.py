@@ -44,13 +44,18 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Changed whenever a set-password link is issued or used, which voids every earlier link.
     password_nonce: Mapped[str | None] = mapped_column(sa.String(32))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on logout and on every password change: every session of the user ends (sessions carry it).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship()
 
     def set_password(self, password: str) -> None:
+        """A new password ends every session of the user."""
         self.password_hash = generate_password_hash(password)
+        self.password_changed_at = utcnow()
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -66,3 +71,15 @@ class User(UserMixin, db.Model):
     @property
     def is_reporter(self) -> bool:
         return self.role is Role.reporter
+
+
+class LoginAttempt(db.Model):
+    """One try to log in, kept while it counts towards throttling: per account and address, and per address.
+    Rows are numbered by the database, so concurrent tries are ordered and only the first few get through."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), index=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

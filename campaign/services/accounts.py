@@ -1,7 +1,9 @@
 """Accounts: create users, check passwords with throttling, set passwords through e-mailed links."""
 from __future__ import annotations
 
+import functools
 import hmac
+import os
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -10,10 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..mail import send_email
-from ..models import Role, Unit, User, record, utcnow
+from ..models import LoginAttempt, Role, Unit, User, record, utcnow
 from ..timefmt import DEFAULT_ZONE, format_instant
 from . import WorkflowError
 
@@ -33,25 +36,85 @@ def create_user(*, username: str, password: str | None, role: Role, name: str = 
     return user
 
 
-def authenticate(username: str, password: str, *, now: datetime | None = None) -> User:
-    """The user with these credentials; failures are counted and lock the account for a while."""
+class Throttled(WorkflowError):
+    """Too many tries from this address (for this account, or for any): wait, then try again."""
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the user name is unknown, so a refusal takes as long whether the account exists or not."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def begin_attempt(username: str, address: str, *, now: datetime | None = None) -> LoginAttempt:
+    """Register a try before it is checked; the caller commits it at once, so concurrent tries are ordered."""
+    attempt = LoginAttempt(username=username.strip()[:80], address=(address or "unknown")[:64], at=now or utcnow())
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def _throttle(attempt: LoginAttempt) -> None:
+    """Refuse a try past the limits: per account and address, and per address (never the account for everyone,
+    so nobody can lock its owner out from elsewhere). Counts the tries numbered up to this one."""
+    config = current_app.config
+    window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    since = attempt.at - window
+    earlier = sa.select(sa.func.count(LoginAttempt.id), sa.func.min(LoginAttempt.at)).where(
+        LoginAttempt.id <= attempt.id, LoginAttempt.at > since, LoginAttempt.address == attempt.address)
+    same, first_same = db.session.execute(earlier.where(LoginAttempt.username == attempt.username)).one()
+    anyone, first_any = db.session.execute(earlier).one()
+    if same > config["LOGIN_MAX_FAILURES"] or anyone > config["LOGIN_ADDRESS_MAX_FAILURES"]:
+        first = first_same if same > config["LOGIN_MAX_FAILURES"] else first_any
+        minutes = max(1, int((first + window - attempt.at).total_seconds() // 60) + 1)
+        record("login_throttled", username=attempt.username, address=attempt.address)
+        raise Throttled(f"登录尝试过多，请 {minutes} 分钟后再试。如忘记密码，请联系管理员重新发送设置密码的链接。")
+
+
+def authenticate(username: str, password: str, *, attempt: LoginAttempt, now: datetime | None = None) -> User:
+    """The user with these credentials. Every try was registered first (begin_attempt); tries past the limits
+    are refused without looking at the password; a failure takes as long for an unknown name as a known one
+    and is recorded with the address; a success forgets this account's failures from this address."""
     now = now or utcnow()
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
-    if user is not None and user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise WorkflowError(f"密码错误次数过多，账号已暂时锁定，请 {minutes} 分钟后再试。")
-    if user is None or not user.active or not user.check_password(password):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-                user.failed_logins = 0
-            record("login_failed", user=user)
+    _throttle(attempt)
+    user = db.session.scalar(sa.select(User).where(User.username == attempt.username))
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = user.check_password(password) and user.active
+    if not ok:
+        record("login_failed", user=user, username=attempt.username, address=attempt.address)
         raise WorkflowError("用户名或密码不正确，请重新输入。")
-    user.failed_logins = 0
-    user.locked_until = None
-    record("login", user=user)
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == attempt.username,
+                                                     LoginAttempt.address == attempt.address))
+    user.last_login_at = now
+    record("login", user=user, address=attempt.address)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session of the user ends (logout, password change, account disabled)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user's own password change; every other session of theirs ends."""
+    if not user.check_password(current):
+        raise WorkflowError("当前密码不正确。")
+    problems = password_problems(new, user.username)
+    if problems:
+        raise WorkflowError("".join(problems))
+    user.set_password(new)
+    record("password_changed", user=user)
+
+
+def password_expired(user: User, now: datetime | None = None) -> bool:
+    """Whether the site's password age limit (PASSWORD_MAX_AGE_DAYS, 0: none) asks this user for a new one."""
+    days = current_app.config.get("PASSWORD_MAX_AGE_DAYS") or 0
+    if not days or user.password_changed_at is None:
+        return False
+    return (now or utcnow()) - user.password_changed_at > timedelta(days=days)
 
 
 # Set-password links: signed {user, nonce, issued}; the nonce changes when a link is issued or
@@ -107,23 +170,38 @@ def user_for_token(token: str, *, now: datetime | None = None) -> User:
 def set_password_with_token(token: str, password: str, *, now: datetime | None = None) -> User:
     """Set the password through a link, which is then used up."""
     user = user_for_token(token, now=now)
-    user.set_password(password)
+    user.set_password(password)  # also ends every session of the user
     user.password_nonce = None
-    user.failed_logins = 0
-    user.locked_until = None
     record("password_set", user=user)
     return user
 
 
+PASSWORD_RULE = "至少 10 位，含大写字母、小写字母、数字、符号中的至少三种，不含用户名，不能是常见密码。"
+COMMON_PASSWORDS_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "common_passwords.txt")
+CLASSES = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"\d"), re.compile(r"[^A-Za-z\d\s]"))
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    with open(COMMON_PASSWORDS_FILE, encoding="utf-8") as fh:
+        return frozenset(line.strip().lower() for line in fh if line.strip() and not line.startswith("#"))
+
+
 def password_problems(password: str, username: str = "") -> list[str]:
-    """What is wrong with a new password, in words the user can act on."""
+    """What is wrong with a new password, in words the user can act on (GB/T 22239 level 2: complex enough to
+    resist guessing): at least 10 characters, three of four kinds, not the user name, not a common password."""
     problems = []
-    if len(password) < 8:
-        problems.append("密码至少 8 位。")
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        problems.append("密码须同时包含字母和数字。")
-    if username and password.strip().lower() == username.strip().lower():
-        problems.append("密码不能与用户名相同。")
+    if len(password) < 10:
+        problems.append("密码至少 10 位。")
+    if sum(1 for kind in CLASSES if kind.search(password)) < 3:
+        problems.append("密码须包含大写字母、小写字母、数字、符号中的至少三种。")
+    name = username.strip().lower()
+    if name and len(name) >= 3 and name in password.lower():
+        problems.append("密码不能包含用户名。")
+    lowered = password.lower()
+    base = re.sub(r"[\d\W_]+$", "", lowered)
+    if lowered in common_passwords() or (len(base) >= 4 and base in common_passwords()):
+        problems.append("这是常见密码，很容易被猜到，请换一个。")
     return problems
 
 

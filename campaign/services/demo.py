@@ -43,7 +43,8 @@ class DemoSeeder:
         self.accounts: list[tuple[str, str, str, str]] = []
 
     def _password(self) -> str:
-        return self.password or secrets.token_urlsafe(8)
+        """The given demo password, else a random one that meets the password rule (no built-in default)."""
+        return self.password or f"{secrets.token_urlsafe(9)}-Aa1"
 
     def _account(self, username, role, name, unit=None, email="") -> User:
         password = self._password()

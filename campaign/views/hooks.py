@@ -1,7 +1,7 @@
 """Request hooks: security headers, error pages, template helpers."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
 from sqlalchemy import exc as sa_exc
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -11,6 +11,7 @@ from .. import timefmt
 from ..access import coordinates_relays
 from ..auth import RESUMABLE_ENDPOINTS
 from ..extensions import db
+from ..services.accounts import password_expired
 from ..forms.wordcount import count_words
 from ..services.reminders.schedule import kind_label
 from ..services.standing import word
@@ -51,6 +52,15 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @app.before_request
+    def password_age():
+        """A site that sets PASSWORD_MAX_AGE_DAYS sends a user with an old password to change it first."""
+        if (app.config.get("PASSWORD_MAX_AGE_DAYS") and current_user.is_authenticated
+                and request.endpoint not in ("auth.change_password", "auth.logout", "static")
+                and password_expired(current_user)):
+            return redirect(url_for("auth.change_password"))
+        return None
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -1,4 +1,4 @@
-"""uploaded files and 代报 revisions
+"""uploaded files, 代报 revisions, revocable sessions and login throttling
 
 Revision ID: documents_1
 Revises: relay_1
@@ -39,9 +39,33 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_uploaded_files_submission_id'), ['submission_id'], unique=False)
     with op.batch_alter_table('revisions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('on_behalf', sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('password_changed_at', campaign.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('last_login_at', campaign.models.types.UTCDateTime(), nullable=True))
+        batch_op.drop_column('failed_logins')  # replaced by login_attempts: no account-wide lockout
+        batch_op.drop_column('locked_until')
+    op.create_table('login_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=80), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('at', campaign.models.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
+    )
+    with op.batch_alter_table('login_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_attempts_address'), ['address'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_attempts_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_attempts_username'), ['username'], unique=False)
 
 
 def downgrade():
+    op.drop_table('login_attempts')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('locked_until', campaign.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False))
+        batch_op.drop_column('last_login_at')
+        batch_op.drop_column('password_changed_at')
+        batch_op.drop_column('session_version')
     with op.batch_alter_table('revisions', schema=None) as batch_op:
         batch_op.drop_column('on_behalf')
     with op.batch_alter_table('uploaded_files', schema=None) as batch_op:

@@ -149,7 +149,7 @@ def test_extension_with_reason_shown_to_the_unit(client, review):
     refused = client.post(url, data={"deadline": "明天", "reason": "受汛期影响"})
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
-    assert "请按“年-月-日 时:分”选择延期后的截止时间" in page and "受汛期影响" in page  # nothing typed is lost
+    assert "请填写正确的日期和时间，例如 2024-03-31 18:00" in page and "受汛期影响" in page  # nothing typed is lost
     early = client.post(url, data={"deadline": "2000-01-01T12:00", "reason": "受汛期影响"})
     assert "须晚于原截止时间" in early.get_data(as_text=True)
     assert client.post(url, data={"deadline": f"{local:%Y-%m-%dT%H:%M}", "reason": "受汛期影响"}).status_code == 302

@@ -118,6 +118,9 @@ def reminders_run(now_text: str | None, dry_run: bool) -> None:
     if dry_run:
         click.echo(f"试运行：将发送 {report.count('would-send')} 封，将重试 {report.count('would-retry')} 封；未发送任何邮件。")
         return
+    from .services.audit import seal
+
+    seal()  # the audit log's hash chain keeps up with the entries
     click.echo(f"已发送 {report.count('sent')} 封，失败 {report.count('failed') + report.count('abandoned')} 封，"
                f"无需发送 {report.count('skipped')} 封。")
     if report.stopped:

@@ -1,4 +1,4 @@
-"""Command line for files in: a unit's offline template, and the intake of files units sent by e-mail."""
+"""Command line for files in (a unit's offline template, the intake of e-mailed files) and the security audit."""
 from __future__ import annotations
 
 import os
@@ -12,6 +12,7 @@ from .forms.documents import screen
 from .models import Campaign, Deliverable, Role, Unit, User
 from .reports.template import build_template
 from .services import WorkflowError
+from .services.audit import purge, retention_days, seal, verify
 from .services.intake import DocumentRefused, check, take_in, tell_unit
 from .services.submissions import get_submission
 from .services.uploads import form_kind, template_data, template_identity
@@ -114,3 +115,37 @@ def intake_command(campaign_id: int, key: str, dry_run: bool, files: tuple[str, 
 
 
 commands = [template_command, intake_command]
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The security audit log: seal it into its hash chain, verify it, remove what is past retention."""
+
+
+@audit_group.command("seal")
+@with_appcontext
+def audit_seal() -> None:
+    """Chain the entries written since the last run (the reminder pass does it too)."""
+    click.echo(f"已封存 {seal()} 条审计记录。")
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check that no sealed entry was changed or removed; exits with 1 at the first broken link."""
+    seal()
+    verdict = verify()
+    if not verdict.ok:
+        click.secho(f"审计记录被改动：第 {verdict.broken_at} 号记录{verdict.reason}。", err=True, fg="red")
+        raise SystemExit(1)
+    click.echo(f"审计记录完整：已核对 {verdict.checked} 条。")
+
+
+@audit_group.command("purge")
+@with_appcontext
+def audit_purge() -> None:
+    """Remove entries older than AUDIT_RETENTION_DAYS (at least 180); the chain stays verifiable."""
+    click.echo(f"已删除 {purge()} 条超过 {retention_days()} 天的审计记录。")
+
+
+commands.append(audit_group)

@@ -32,6 +32,7 @@ ENV_SETTINGS = {
     "SESSION_IDLE_MINUTES": int,
     "SESSION_LIFETIME_HOURS": int,
     "PASSWORD_MAX_AGE_DAYS": int,
+    "AUDIT_RETENTION_DAYS": int,
 }
 
 
@@ -72,6 +73,8 @@ class Defaults:
     SESSION_LIFETIME_HOURS = 12
     # Ask for a new password after this many days (0: never); some assessors require it.
     PASSWORD_MAX_AGE_DAYS = 0
+    # Keep the audit log this long (never less than 180 days, the Cybersecurity Law's minimum).
+    AUDIT_RETENTION_DAYS = 365
 
 
 def parse_env(environ=os.environ) -> dict:

@@ -18,6 +18,7 @@ from flask import Flask
 from .extensions import db
 from .models import utcnow
 from .services.reminders.ledger import acquire_lease, release_lease
+from .services.audit import seal
 from .services.reminders import PassReport, run_pass
 
 LEASE_NAME = "reminders"
@@ -41,7 +42,9 @@ class Scheduler:
                 if not acquire_lease(LEASE_NAME, self.holder, now=utcnow(), ttl=LEASE_TTL):
                     return None
                 try:
-                    return run_pass()
+                    report = run_pass()
+                    seal()  # the audit log's hash chain keeps up with the entries
+                    return report
                 finally:
                     release_lease(LEASE_NAME, self.holder)
             finally:

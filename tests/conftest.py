@@ -228,7 +228,7 @@ def world(app, make_unit, make_user, make_campaign):
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
-        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "photo_id": photo.id,
+        "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "fmt": "csv", "photo_id": photo.id,
         "user_id": users["own_reporter"].id, "token": "not-a-valid-link", "upload_id": upload.id,
     }
     return dict(users=users, values=values)

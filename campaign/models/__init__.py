@@ -1,5 +1,5 @@
 """The data model; import from here."""
-from .audit import AuditEntry, record
+from .audit import SECURITY_ACTIONS, AuditEntry, AuditSeal, record
 from .documents import UploadedFile
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
 from .photos import Photo
@@ -11,7 +11,7 @@ from .units import Contact, Unit
 from .users import LoginAttempt, Role, User
 
 __all__ = [
-    "AuditEntry", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
+    "AuditEntry", "AuditSeal", "SECURITY_ACTIONS", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
     "Gathering", "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
     "Contact", "Unit", "LoginAttempt", "Role", "User", "UploadedFile", "Lease", "Reminder", "ReminderStatus",
 ]

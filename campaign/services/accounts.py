@@ -233,3 +233,15 @@ def units_with_accounts() -> tuple[list[Unit], dict[int, list[User]]]:
     for user in db.session.scalars(sa.select(User).where(User.role == Role.reporter).order_by(User.id)):
         accounts.setdefault(user.unit_id, []).append(user)
     return units, accounts
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Disable (its sessions end at once) or enable an account."""
+    if user.id == by.id and not active:
+        raise WorkflowError("不能停用自己正在使用的账号。")
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        end_sessions(user)
+    record("account_enabled" if active else "account_disabled", user=by, target=user.username)

@@ -5,7 +5,7 @@ from . import campaigns
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, coordinator, documents, intake, main, photos, relays, reminders, reports, review, unit
+    from . import admin, audit, auth, coordinator, documents, intake, main, photos, relays, reminders, reports, review, unit
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(photos.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit.bp)
     app.register_blueprint(reminders.bp)
     app.register_blueprint(relays.bp)
     app.register_blueprint(documents.bp)

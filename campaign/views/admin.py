@@ -6,7 +6,7 @@ import os
 import re
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 
 from ..access import role_required
@@ -15,7 +15,7 @@ from ..forms.admin import ConfirmImportForm, UnitImportForm
 from ..mail import MailError
 from ..models import Role, User
 from ..services import WorkflowError
-from ..services.accounts import renew_password_link, send_password_link, units_with_accounts
+from ..services.accounts import renew_password_link, send_password_link, set_active as set_account_active, units_with_accounts
 from ..services.unit_files import UnreadableFile, read_rows, template_xlsx
 from ..services.unit_import import apply_import, plan_import
 
@@ -152,4 +152,23 @@ def send_link(user_id: int):
         flash(f"发往 {user.email} 的邮件未能发送，请检查邮件设置后重试。", "error")
     else:
         flash(f"已向 {user.email} 发送新的设置密码链接，之前发送的链接已失效。", "success")
+    return redirect(url_for("admin.units", _anchor=f"unit-{user.unit_id}" if user.unit_id else None))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def set_active(user_id: int):
+    """停用 or 启用 an account; a disabled account's sessions end at once."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    active = request.form.get("active") == "1"
+    try:
+        set_account_active(user, active, by=current_user)
+        db.session.commit()
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(f"已{'启用' if active else '停用'}账号“{user.username}”。", "success")
     return redirect(url_for("admin.units", _anchor=f"unit-{user.unit_id}" if user.unit_id else None))

@@ -11,7 +11,7 @@ from ..access import reporter_deliverable_or_404, role_required, viewable_upload
 from ..extensions import db
 from ..forms.documents import ApplyUploadForm, UploadForm
 from ..forms.submission import check_data
-from ..models import Role
+from ..models import Role, record
 from ..reports.template import build_template
 from ..services import WorkflowError
 from ..services.diff import diff_revisions
@@ -130,6 +130,8 @@ def download(upload_id: int):
             content = fh.read()
     except FileNotFoundError:
         abort(404)
+    record("export", user=current_user, kind="uploaded_file", upload_id=kept.id, filename=kept.filename)
+    db.session.commit()
     response = send_file(io.BytesIO(content), mimetype="application/octet-stream", as_attachment=True,
                          download_name=kept.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"

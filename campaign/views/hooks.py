@@ -11,6 +11,7 @@ from .. import timefmt
 from ..access import coordinates_relays
 from ..auth import RESUMABLE_ENDPOINTS
 from ..extensions import db
+from ..models import record
 from ..services.accounts import password_expired
 from ..forms.wordcount import count_words
 from ..services.reminders.schedule import kind_label
@@ -76,6 +77,15 @@ def init_app(app: Flask) -> None:
 
     for code, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(code, _error_page(code, title, message))
+    refused_page = _error_page(403, *ERROR_PAGES[403])
+
+    @app.errorhandler(403)
+    def access_refused(exc):
+        """A refusal is a security event: recorded with who, what and from where."""
+        if current_user.is_authenticated:
+            record("access_refused", user=current_user, target=request.path[:200], method=request.method)
+            db.session.commit()
+        return refused_page(exc)
     unavailable = _error_page(503, *ERROR_PAGES[503])
 
     @app.errorhandler(sa_exc.OperationalError)
@@ -89,5 +99,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=timefmt.time_left,
         format_span=timefmt.format_span, zone_name=timefmt.zone_name, count_words=count_words,
-        word=word, kind_label=kind_label, coordinates_relays=coordinates_relays,
+        word=word, kind_label=kind_label, coordinates_relays=coordinates_relays, default_zone=timefmt.DEFAULT_ZONE,
     )

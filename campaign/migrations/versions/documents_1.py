@@ -1,4 +1,4 @@
-"""uploaded files, 代报 revisions, revocable sessions and login throttling
+"""uploaded files, 代报 revisions, revocable sessions, login throttling, audit seals
 
 Revision ID: documents_1
 Revises: relay_1
@@ -58,7 +58,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_login_attempts_username'), ['username'], unique=False)
 
 
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('address', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('result', sa.String(length=10), server_default='success', nullable=False))
+        batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
+    op.create_table('audit_seals',
+    sa.Column('entry_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('sealed_at', campaign.models.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('entry_id', name=op.f('pk_audit_seals'))
+    )
+
+
 def downgrade():
+    op.drop_table('audit_seals')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_action'))
+        batch_op.drop_column('result')
+        batch_op.drop_column('address')
     op.drop_table('login_attempts')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('locked_until', campaign.models.types.UTCDateTime(), nullable=True))

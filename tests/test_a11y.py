@@ -43,7 +43,8 @@ def violations(page) -> list[str]:
 def html_pages(app, values):
     """Every GET page of the app (not file downloads), built from the URL map."""
     for rule, method in endpoints(app):
-        downloads = "download" in rule.endpoint or "file" in rule.endpoint or re.search(r"\.(xlsx|csv|docx|zip)$", rule.rule)
+        downloads = ("download" in rule.endpoint or "file" in rule.endpoint or "export" in rule.endpoint
+                     or "template" in rule.endpoint or re.search(r"\.(xlsx|csv|docx|zip)$", rule.rule))
         if method == "GET" and not downloads:
             yield rule.endpoint, rule.build({n: values[n] for n in rule.arguments}, append_unknown=False)[1]
 

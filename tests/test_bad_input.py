@@ -69,3 +69,21 @@ def test_line_breaks_are_refused_in_one_line_fields_beside_the_field(client, wor
 def test_line_breaks_are_refused_in_a_definitions_labels():
     with pytest.raises(InvalidDefinition, match="不能换行"):
         load_deliverables_text('title: "表\\n格"\nfields:\n  - key: a\n    type: text\n    label: 甲\n')
+
+
+def test_a_unit_list_with_a_dtd_or_a_zip_bomb_is_refused_in_chinese():
+    import io
+    import zipfile
+
+    from campaign.services.unit_files import UnreadableFile, read_rows, template_xlsx
+
+    with zipfile.ZipFile(io.BytesIO(template_xlsx())) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    for part, content in (("xl/workbook.xml", b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a/>'),
+                          ("xl/sharedStrings.xml", b"<s>" + b"A" * (50 * 1024 * 1024) + b"</s>")):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+            for name, data in (parts | {part: content}).items():
+                package.writestr(name, data)
+        with pytest.raises(UnreadableFile, match="文档类型声明|解压后过大"):
+            read_rows("单位名单.xlsx", out.getvalue())

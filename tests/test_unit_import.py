@@ -55,7 +55,7 @@ def test_undecodable_csv_is_refused_with_advice():
 
 @pytest.mark.parametrize("name,content,message", [
     ("x.xls", b"\xd0\xcf\x11\xe0", "另存为” .xlsx"),
-    ("x.xlsx", b"not a zip", "无法读取该 Excel 文件"),
+    ("x.xlsx", b"not a zip", "不是Excel 文件（.xlsx），或已损坏"),
     ("x.pdf", b"%PDF", "请上传 .xlsx 或 .csv 文件"),
     ("x.csv", "名称外,联系人\n卫辉,王\n".encode(), "找不到表头“单位名称”"),
 ])

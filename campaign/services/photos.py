@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -30,6 +31,10 @@ __all__ = ["PhotoRejected", "UploadResult", "add_photos", "photo_file", "photo_p
            "photos_with_captions", "remove_photo", "store_photo"]
 
 
+DECODE_SLOTS = threading.BoundedSemaphore(2)
+DECODE_WAIT_SECONDS = 20
+
+
 @dataclass
 class UploadResult:
     """What an upload stored, what it refused (one message per file), and the files written."""
@@ -37,6 +42,7 @@ class UploadResult:
     photos: list[Photo] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    pixels_left: int = 0  # what this request may still decode
 
 
 def photo_dir() -> str:
@@ -82,7 +88,13 @@ def store_photo(submission: Submission, field_key: str, stream: BinaryIO, filena
     config = current_app.config
     name = display_name(filename)
     raw = read_limited(stream, config["MAX_PHOTO_BYTES"], name)
-    image, content_type = decode_image(raw, name, max_pixels=config["MAX_PHOTO_PIXELS"])
+    # At most DECODE_SLOTS photos are decoded at once in a process, so uploads cannot starve the other requests.
+    if not DECODE_SLOTS.acquire(timeout=DECODE_WAIT_SECONDS):
+        raise PhotoRejected(f"服务器正忙，“{name}”未上传。您填写的内容已保存，请稍后再上传这张照片。")
+    try:
+        image, content_type = decode_image(raw, name, max_pixels=config["MAX_PHOTO_PIXELS"])
+    finally:
+        DECODE_SLOTS.release()
     os.makedirs(photo_dir(), exist_ok=True)
     photo = Photo(
         submission=submission, field_key=field_key, storage_name=secrets.token_hex(16), original_name=name,
@@ -130,29 +142,13 @@ def add_photos(submission: Submission, field_key: str, files, *, user: User) -> 
         result.errors.append("请先选择要上传的照片（jpg 或 png），再点击“上传照片”。")
         return result
     limit = spec.get("max_photos") or 20
-    budget = current_app.config["PHOTO_PIXELS_PER_UPLOAD"]
+    result.pixels_left = current_app.config["PHOTO_PIXELS_PER_UPLOAD"]
     try:
         for upload in files:
-            name = display_name(upload.filename)
-            if len(entries) >= limit:
-                result.errors.append(f"最多可上传 {limit} 张照片，“{name}”未上传。如需更换，请先删除不需要的照片。")
-                continue
-            # What one request may decode is bounded, read from each image's header before decoding it.
-            head = upload.stream.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
-            upload.stream.seek(0)
-            pixels = header_pixels(head)
-            if pixels > budget:
-                result.errors.append(f"本次上传的照片合计像素过多，“{name}”未上传。请分几次上传，或先缩小照片。")
-                continue
-            budget -= pixels
             try:
-                photo, paths = store_photo(submission, field_key, upload.stream, upload.filename, user=user)
-            except PhotoRejected as exc:
-                result.errors.append(str(exc))
-                continue
-            result.photos.append(photo)
-            result.paths.extend(paths)
-            entries.append({"id": str(photo.id), "caption": ""})
+                _add_one(submission, field_key, upload, entries, limit, result, user)
+            finally:
+                upload.close()  # at once: a large upload is a temporary file on disk
     except BaseException:
         discard_files(result.paths)  # the transaction will be rolled back: leave no files behind
         raise
@@ -164,6 +160,31 @@ def add_photos(submission: Submission, field_key: str, files, *, user: User) -> 
                unit_id=submission.unit_id, submission_id=submission.id, photos=[p.id for p in result.photos])
         db.session.flush()
     return result
+
+
+def _add_one(submission: Submission, field_key: str, upload, entries: list[dict], limit: int, result: UploadResult,
+             user: User) -> None:
+    """Store one uploaded file if the field has room and the request's pixel budget allows it."""
+    name = display_name(upload.filename)
+    if len(entries) >= limit:
+        result.errors.append(f"最多可上传 {limit} 张照片，“{name}”未上传。如需更换，请先删除不需要的照片。")
+        return
+    # What one request may decode is bounded, read from each image's header before decoding it.
+    head = upload.stream.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+    upload.stream.seek(0)
+    pixels = header_pixels(head)
+    if pixels > result.pixels_left:
+        result.errors.append(f"本次上传的照片合计像素过多，“{name}”未上传。请分几次上传，或先缩小照片。")
+        return
+    result.pixels_left -= pixels
+    try:
+        photo, paths = store_photo(submission, field_key, upload.stream, upload.filename, user=user)
+    except PhotoRejected as exc:
+        result.errors.append(str(exc))
+        return
+    result.photos.append(photo)
+    result.paths.extend(paths)
+    entries.append({"id": str(photo.id), "caption": ""})
 
 
 def _in_revisions(submission: Submission, photo: Photo) -> bool:

@@ -21,6 +21,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ..documents.safety import DocumentRefused, check_package
+
 # Column key → header as written in the file.
 COLUMNS = {
     "name": "单位名称",
@@ -136,6 +138,10 @@ def read_rows(filename: str, raw: bytes) -> list[Row]:
             raise UnreadableFile("CSV 文件的编码有误，请另存为“CSV UTF-8（逗号分隔）”后重新上传。") from None
         return _rows_from_grid(csv.reader(io.StringIO(text, newline="")))
     if lower.endswith(".xlsx"):
+        try:
+            check_package(raw, kind="xlsx")  # size, ratio, macros, DTDs: refused before openpyxl parses anything
+        except DocumentRefused as exc:
+            raise UnreadableFile(str(exc)) from None
         try:
             book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):

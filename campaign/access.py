@@ -106,31 +106,26 @@ def campaign_deliverable_or_404(campaign: Campaign, deliverable_id: int) -> Deli
     return deliverable
 
 
-def viewable_photo_or_404(photo_id: int) -> Photo:
-    """A photo the current user may see: the unit's own reporters, the campaign's coordinators, admins."""
-    photo = db.session.get(Photo, photo_id)
-    if photo is None:
-        abort(404)
-    submission = photo.submission
+def _may_see_submission(submission: Submission | None) -> bool:
+    """The unit's own reporters, the campaign's coordinators and admins see what a submission holds."""
+    if submission is None:
+        return False
     if current_user.is_reporter:
-        allowed = current_user.unit_id == submission.unit_id
-    else:
-        allowed = can_manage(submission.deliverable.campaign)
-    if not allowed:
+        return current_user.unit_id == submission.unit_id
+    return can_manage(submission.deliverable.campaign)
+
+
+def viewable_photo_or_404(photo_id: int) -> Photo:
+    """A photo the current user may see."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or not _may_see_submission(photo.submission):
         abort(404)
     return photo
 
 
 def viewable_upload_or_404(upload_id: int) -> UploadedFile:
-    """An uploaded file the current user may fetch: the unit's own reporters, the campaign's coordinators, admins."""
+    """An uploaded file the current user may fetch."""
     upload = db.session.get(UploadedFile, upload_id)
-    submission = db.session.get(Submission, upload.submission_id) if upload is not None else None
-    if submission is None:
-        abort(404)
-    if current_user.is_reporter:
-        allowed = current_user.unit_id == submission.unit_id
-    else:
-        allowed = can_manage(submission.deliverable.campaign)
-    if not allowed:
+    if upload is None or not _may_see_submission(db.session.get(Submission, upload.submission_id)):
         abort(404)
     return upload

@@ -79,29 +79,28 @@ def _render_review(deliverable, submission, upload, status=200, error=None, form
         error=error), status
 
 
+def _pending(deliverable_id: int, upload_id: int):
+    """The reporter's deliverable, submission and one of its uploads not yet imported; anything else is 404."""
+    deliverable = reporter_deliverable_or_404(deliverable_id)
+    submission = get_submission(deliverable, current_user.unit)
+    try:
+        return deliverable, submission, pending_upload(submission, upload_id)
+    except WorkflowError:
+        abort(404)
+
+
 @bp.route("/unit/deliverables/<int:deliverable_id>/upload/<int:upload_id>")
 @reporter_only
 def review(deliverable_id: int, upload_id: int):
     """The uploaded file against the draft, field by field, with what the form's rules say of it."""
-    deliverable = reporter_deliverable_or_404(deliverable_id)
-    submission = get_submission(deliverable, current_user.unit)
-    try:
-        kept = pending_upload(submission, upload_id)
-    except WorkflowError:
-        abort(404)
-    return _render_review(deliverable, submission, kept)
+    return _render_review(*_pending(deliverable_id, upload_id))
 
 
 @bp.route("/unit/deliverables/<int:deliverable_id>/upload/<int:upload_id>", methods=["POST"])
 @reporter_only
 def confirm(deliverable_id: int, upload_id: int):
     """确认导入: put the file's content into the draft (never submitted by itself)."""
-    deliverable = reporter_deliverable_or_404(deliverable_id)
-    submission = get_submission(deliverable, current_user.unit)
-    try:
-        kept = pending_upload(submission, upload_id)
-    except WorkflowError:
-        abort(404)
+    deliverable, submission, kept = _pending(deliverable_id, upload_id)
     form = ApplyUploadForm()
     if not form.validate():
         return _render_review(deliverable, submission, kept, 400, error="页面已过期，请重新确认。")

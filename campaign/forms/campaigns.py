@@ -86,6 +86,19 @@ class PresetForm(BaseForm):
     shift = BooleanField("把通知中的日期改到今年（月、日和时刻不变）", default=True)
 
 
+def read_definitions(form) -> bool:
+    """Read the form's definition text into `form.definitions`; errors go beside the field they concern."""
+    try:
+        form.definitions = load_deliverables_text(form.definition.data or "")
+    except InvalidDefinition as exc:
+        form.definition.errors = [str(e) for e in exc.errors]
+        return False
+    if form.deadline.data is None and any(d.deadline is None for d in form.definitions):
+        form.deadline.errors.append("定义中没有写截止时间的报送事项，将使用这里的截止时间，请填写。")
+        return False
+    return True
+
+
 class DefinitionForm(BaseForm):
     title = line_field("通知标题", 300, required=True)
     doc_number = line_field("文号", 100)
@@ -102,16 +115,7 @@ class DefinitionForm(BaseForm):
         if upload_error:
             self.upload.errors.append(upload_error)
             return False
-        if ok:
-            try:
-                self.definitions = load_deliverables_text(self.definition.data or "")
-            except InvalidDefinition as exc:
-                self.definition.errors = [str(e) for e in exc.errors]
-                return False
-            if self.deadline.data is None and any(d.deadline is None for d in self.definitions):
-                self.deadline.errors.append("定义中没有写截止时间的报送事项，将使用这里的截止时间，请填写。")
-                return False
-        return ok
+        return ok and read_definitions(self)
 
     def _take_upload(self) -> str | None:
         """Put an uploaded file's text into the text box; return what is wrong with the file, if anything."""
@@ -183,17 +187,7 @@ class AddDeliverablesForm(BaseForm):
 
     def validate(self, extra_validators=None) -> bool:
         self.definitions = []
-        if not super().validate(extra_validators):
-            return False
-        try:
-            self.definitions = load_deliverables_text(self.definition.data or "")
-        except InvalidDefinition as exc:
-            self.definition.errors = [str(e) for e in exc.errors]
-            return False
-        if self.deadline.data is None and any(d.deadline is None for d in self.definitions):
-            self.deadline.errors.append("定义中没有写截止时间的报送事项，将使用这里的截止时间，请填写。")
-            return False
-        return True
+        return super().validate(extra_validators) and read_definitions(self)
 
 
 class ConfirmForm(BaseForm):

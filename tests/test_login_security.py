@@ -57,11 +57,12 @@ def test_an_unknown_name_is_checked_against_a_hash_like_a_known_one(app, make_un
 def test_sixteen_parallel_tries_get_no_more_than_the_limit_through(app, make_unit, make_user):
     reporter = make_user(Role.reporter, unit=make_unit())
     db.session.commit()
+    username = reporter.username  # read here: the test's own session must not be touched from the threads
     answers: list[str] = []
 
     def attempt():
         with app.app_context():
-            page = try_login(app.test_client(), reporter.username, "wrong").get_data(as_text=True)
+            page = try_login(app.test_client(), username, "wrong").get_data(as_text=True)
             answers.append("checked" if "用户名或密码不正确" in page else "throttled" if "登录尝试过多" in page else page)
             db.session.remove()
 

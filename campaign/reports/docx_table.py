@@ -3,22 +3,38 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+import math
+
 from .data import Rollup, UnitEntry, summary_title
 from .layout import Block, Column, contact_groups, header_rows, table_columns, unit_block
-from .text import Cleaner
-from .word import new_document, para, paragraphs, save_streamed, style_id
+from .paging import SHORT_KINDS, Pager, line_count, measure, share_widths, slice_block
+from .text import Cleaner, display_width
+from .word import TABLE_LINE_PT, new_document, para, paragraphs, save_streamed, style_id
 
+# Page geometry of the landscape section (GB/T 9704 margins), in twips (1/1440 inch, 1/20 pt).
 TEXT_TWIPS = int((297 - 28 - 26) / 25.4 * 1440)
+TEXT_HEIGHT_TWIPS = int((210 - 37 - 35) / 25.4 * 1440)
+HALF_CHAR_TWIPS = 105  # half of a 10.5 pt character
+CELL_MARGIN_TWIPS = 120  # left and right cell margins together
+LINE_TWIPS = TABLE_LINE_PT * 20  # the table styles' exact line height
+ROW_PAD = 0.15  # lines a row's borders take
+PAGE_MARGIN = 0.97  # the share of a page the estimate may fill, for the renderer's own rounding
 
 
-MIN_WIDTH = 8.5  # a narrow column still holds a two-character word at 10.5 pt with cell margins
+def _widths(columns: list[Column], blocks) -> list[float]:
+    """Column widths in half-character units, from the content to be printed."""
+    total = (TEXT_TWIPS - CELL_MARGIN_TWIPS * len(columns)) / HALF_CHAR_TWIPS
+    return share_widths(measure(columns, blocks), total)
 
 
-def _widths(columns: list[Column]) -> list[int]:
-    """Column widths in twips over the landscape text width, in the proportions of the sheet."""
-    widths = [max(c.width, MIN_WIDTH) for c in columns]
-    total = sum(widths)
-    return [int(TEXT_TWIPS * w / total) for w in widths]
+def _twips(widths: list[float]) -> list[int]:
+    return [int(w * HALF_CHAR_TWIPS) + CELL_MARGIN_TWIPS for w in widths]
+
+
+def _lines(text: str, chars_per_line: int, line_pt: float) -> float:
+    """Lines of the table's height a paragraph in another style takes."""
+    count = sum(max(1, math.ceil(display_width(p) / (2 * chars_per_line))) for p in text.split("\n") if p.strip())
+    return count * line_pt / TABLE_LINE_PT
 
 
 def _cell(text, width: int, style: str, span: int = 1, vmerge: str | None = None) -> str:
@@ -29,7 +45,8 @@ def _cell(text, width: int, style: str, span: int = 1, vmerge: str | None = None
         props += '<w:vMerge w:val="restart"/>'
     elif vmerge == "continue":
         props += "<w:vMerge/>"
-    props += '<w:vAlign w:val="center"/>'
+    # Long text reads from the top of its cell; short values sit in the middle.
+    props += f'<w:vAlign w:val="{"top" if style == "Table Text" else "center"}"/>'
     content = "" if text is None or vmerge == "continue" else str(text)
     if content:
         body = paragraphs(content, style)
@@ -38,7 +55,8 @@ def _cell(text, width: int, style: str, span: int = 1, vmerge: str | None = None
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
 
 
-def grid_rows(grid: list[list], merges, widths: list[int], styles: list[str], header: bool = False) -> str:
+def grid_rows(grid: list[list], merges, widths: list[int], styles: list[str], header: bool = False,
+              split: bool = False) -> str:
     """Table rows for a grid with merges: gridSpan across, vMerge down."""
     anchor = {}
     covered = {}
@@ -66,9 +84,9 @@ def grid_rows(grid: list[list], merges, widths: list[int], styles: list[str], he
             else:
                 cells.append(_cell(row[c], widths[c], styles[c]))
                 c += 1
-        # Header rows repeat on every page; a one-row unit is not split across pages.
-        trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header else (
-            "<w:trPr><w:cantSplit/></w:trPr>" if len(grid) == 1 else "")
+        # Header rows repeat on every page; other rows are sized to their page and kept whole,
+        # except one taller than a page, which must break rather than lose its end.
+        trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header else ("" if split else "<w:trPr><w:cantSplit/></w:trPr>")
         out.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
     return "".join(out)
 
@@ -83,24 +101,42 @@ def table_start(widths: list[int]) -> str:
             f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>")
 
 
+def _header_lines(top, bottom, merges, widths: list[float]) -> float:
+    spans = {(r0, c0): c1 for r0, c0, r1, c1 in merges}
+    lines = []
+    for r, row in enumerate((top, bottom)):
+        lines.append(max([line_count(v, sum(widths[c:spans.get((r, c), c) + 1])) for c, v in enumerate(row) if v]
+                         + [0]))
+    return sum(lines) + 2 * ROW_PAD
+
+
 def _body(rollup: Rollup, columns: list[Column], entries, cleaner: Cleaner, unit: UnitEntry | None):
-    widths = _widths(columns)
+    # A first pass measures what will be printed (one unit at a time), a second writes it.
+    widths = _widths(columns, (unit_block(entry, columns, number, rollup, Cleaner())
+                               for number, entry in enumerate(entries(), start=1)))
+    twips = _twips(widths)
     if unit is None:
-        yield para(summary_title(rollup.deliverable_title), "Title")
-        yield para(rollup.head_line, "Plain")
+        intro = [(summary_title(rollup.deliverable_title), "Title"), (rollup.head_line, "Plain")]
         if rollup.missing:
-            yield para(rollup.missing_line(), "Plain")
+            intro.append((rollup.missing_line(), "Plain"))
     else:
-        yield para(rollup.short_title, "Annex Label")
-        yield para(rollup.deliverable_title, "Title")
-        yield para(f"填报单位（盖章）：{cleaner(unit.unit_name, unit.unit_name)}", "Plain")
+        intro = [(rollup.short_title, "Annex Label"), (rollup.deliverable_title, "Title"),
+                 (f"填报单位（盖章）：{cleaner(unit.unit_name, unit.unit_name)}", "Plain")]
+    for text, style in intro:
+        yield para(text, style)
     top, bottom, merges = header_rows(columns)
-    yield table_start(widths)
-    yield grid_rows([top, bottom], merges, widths, ["Table Head"] * len(columns), header=True)
-    styles = ["Table Text"] * len(columns)
-    for number, entry in enumerate(entries, start=1):
+    page_lines = int((TEXT_HEIGHT_TWIPS / LINE_TWIPS - _header_lines(top, bottom, merges, widths)) * PAGE_MARGIN)
+    pager = Pager(page_lines)
+    pager.used = math.ceil(sum(_lines(t, 31 if s == "Title" else 43, 36 if s == "Title" else 28) for t, s in intro))
+    yield table_start(twips)
+    yield grid_rows([top, bottom], merges, twips, ["Table Head"] * len(columns), header=True)
+    styles = ["Table Center" if col.kind in SHORT_KINDS or col.kind == "unit" else "Table Text" for col in columns]
+    for number, entry in enumerate(entries(), start=1):
         block: Block = unit_block(entry, columns, number, rollup, cleaner)
-        yield grid_rows(block.grid, block.merges, widths, styles)
+        name = cleaner(entry.unit_name, entry.unit_name)
+        for piece in slice_block(block, columns, widths, pager, f"{name}（续）", ROW_PAD,
+                                 CELL_MARGIN_TWIPS / HALF_CHAR_TWIPS):
+            yield grid_rows(piece.grid, piece.merges, twips, styles, split=piece.split)
     yield "</w:tbl>"
     if unit is not None:
         for label, keys in contact_groups(rollup.form):
@@ -112,6 +148,6 @@ def build_table_docx(rollup: Rollup, out: BinaryIO, *, unit: UnitEntry | None = 
     """附件1 as a landscape Word table: every reported unit, or only `unit` with its stamp lines."""
     cleaner = Cleaner()
     columns = table_columns(rollup.form, per_unit=unit is not None)
-    entries = [unit] if unit is not None else rollup.reported()
+    entries = (lambda: [unit]) if unit is not None else rollup.reported
     save_streamed(new_document(landscape=True), _body(rollup, columns, entries, cleaner, unit), out)
     return cleaner

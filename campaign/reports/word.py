@@ -25,6 +25,7 @@ MARKER = "@@campaign-body@@"
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 FOOTER_PT = 14  # 4号
+TABLE_LINE_PT = 14  # tables: 10.5 pt text at an exact line height, so their rows can be measured
 
 # style name → (east Asian font, size pt, bold, alignment, first-line indent in characters, line pt)
 STYLES = {
@@ -40,8 +41,9 @@ STYLES = {
     "Plain": ("仿宋_GB2312", BODY_PT, False, "left", 0, 28),
     "TOC Title": ("黑体", BODY_PT, False, "center", 0, 28),
     "TOC 1": ("仿宋_GB2312", BODY_PT, False, "left", 0, 28),
-    "Table Head": ("黑体", 10.5, False, "center", 0, 0),
-    "Table Text": ("仿宋_GB2312", 10.5, False, "left", 0, 0),
+    "Table Head": ("黑体", 10.5, False, "center", 0, TABLE_LINE_PT),
+    "Table Text": ("仿宋_GB2312", 10.5, False, "both", 0, TABLE_LINE_PT),
+    "Table Center": ("仿宋_GB2312", 10.5, False, "center", 0, TABLE_LINE_PT),
     "Caption Line": ("楷体_GB2312", 14, False, "center", 0, 24),
     "Picture": ("仿宋_GB2312", BODY_PT, False, "center", 0, 0),
 }

@@ -11,12 +11,15 @@ from docx.shared import Mm
 from lxml import etree
 
 from .data import Rollup, UnitEntry, compilation_title
+from .pages import MM_PT, PAGE_PT, PageCount, Part
 from .photos import photo_items, print_copy
 from .text import Cleaner
-from .word import new_document, page_break, para, save_streamed, toc, update_fields_on_open
+from .word import new_document, para, save_streamed, toc
 
 _SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）")
-PICTURE_WIDTH_MM = 140
+PICTURE_WIDTH_MM = 140  # a landscape photo across most of the 156 mm text width
+PICTURE_HEIGHT_MM = 105  # a portrait photo's height, so it and its caption fit a page
+PICTURE_LINE_EXTRA_PT = 6  # the picture's line adds a little below the image
 
 
 def title_key(form: dict) -> str | None:
@@ -43,15 +46,17 @@ def essays_title(form: dict) -> str:
     return (labels[0] if labels else "学习体会") + "汇编"
 
 
-def text_paragraphs(text: str) -> str:
+def text_parts(text: str) -> list[Part]:
     """Body text; a short line opening with （一） is a second-level heading (楷体)."""
-    out = []
-    for line in (text or "").split("\n"):
-        if not line.strip():
-            continue
-        style = "Heading 2" if _SUBHEADING.match(line.strip()) and len(line) <= 40 else None
-        out.append(para(line, style))
-    return "".join(out)
+    return [Part("Heading 2" if _SUBHEADING.match(line.strip()) and len(line) <= 40 else "Normal", line)
+            for line in (text or "").split("\n") if line.strip()]
+
+
+def render(parts: list[Part]) -> str:
+    return "".join(part.xml or para(part.text, None if part.style == "Normal" else part.style,
+                                    bookmark=f"_Toc_unit{part.bookmark}" if part.bookmark else None,
+                                    bookmark_id=part.bookmark or 0)
+                   for part in parts)
 
 
 def _title(entry: UnitEntry, key: str | None, cleaner: Cleaner) -> str:
@@ -59,85 +64,111 @@ def _title(entry: UnitEntry, key: str | None, cleaner: Cleaner) -> str:
     return cleaner(value, entry.unit_name) or entry.unit_name
 
 
-def _cover(rollup: Rollup, title: str) -> Iterator[str]:
-    for _ in range(5):
-        yield para("", "Plain")
-    yield para(title, "Cover Title")
-    yield para("", "Plain")
+def _cover(rollup: Rollup, title: str) -> str:
+    """The title page; the list of units still missing is cut to what the page holds."""
+    parts = [Part("Plain") for _ in range(5)] + [Part("Cover Title", title), Part("Plain")]
     if rollup.doc_number:
-        yield para(f"（{rollup.doc_number}）", "Cover Line")
-    yield para(rollup.compiler, "Cover Line")
-    yield para(rollup.generated_label, "Cover Line")
-    yield para("", "Plain")
-    yield para(rollup.counts.line, "Cover Line")
+        parts.append(Part("Cover Line", f"（{rollup.doc_number}）"))
+    parts += [Part("Cover Line", rollup.compiler), Part("Cover Line", rollup.generated_label), Part("Plain"),
+              Part("Cover Line", rollup.counts.line)]
     if rollup.missing:
-        yield para(rollup.missing_line(), "Plain")
-    yield page_break()
+        used = sum(p.lines() * p.line_pt for p in parts)
+        room = int((PAGE_PT - used) // Part("Plain").line_pt)
+        limit = len(rollup.missing)
+        while limit > 1 and Part("Plain", rollup.missing_line(limit)).lines() > room:
+            limit = max(1, min(limit - 1, int(limit * 0.8)))
+        parts.append(Part("Plain", rollup.missing_line(limit)))
+    return render(parts)
 
 
-def _unit_heading(text: str, unit_name: str, number: int, cleaner: Cleaner) -> str:
-    out = para(text, "Unit Title", bookmark=f"_Toc_unit{number}", bookmark_id=number)
+def _contents(rollup: Rollup, units: list[tuple[str, list[Part]]]) -> str:
+    """The 目录: one entry per unit (its title, naming the unit) with the page it starts on."""
+    toc_parts = [Part("TOC Title"), Part("Plain")] + [Part("TOC 1", text + "……000") for text, _ in units]
+    counter = PageCount(page=2)
+    counter.add(toc_parts)
+    page = counter.page + 1
+    entries = []
+    for number, (text, parts) in enumerate(units, start=1):
+        entries.append((f"_Toc_unit{number}", text, page))
+        page += PageCount().pages_for(parts)
+    return toc(entries)
+
+
+def _entry_text(title: str, unit_name: str) -> str:
+    return title if unit_name in title else f"{title}（{unit_name}）"
+
+
+def _unit_heading(text: str, unit_name: str, number: int, cleaner: Cleaner) -> list[Part]:
+    parts = [Part("Unit Title", text, bookmark=number)]
     if unit_name not in text:
-        out += para(cleaner(unit_name, unit_name), "Unit Name")
-    return out
+        parts.append(Part("Unit Name", cleaner(unit_name, unit_name)))
+    return parts
+
+
+def _outline_parts(rollup: Rollup, entry: UnitEntry, number: int, cleaner: Cleaner) -> list[Part]:
+    key = title_key(rollup.form)
+    parts = _unit_heading(_title(entry, key, cleaner), entry.unit_name, number, cleaner)
+    for spec in body_fields(rollup.form):
+        parts.append(Part("Heading 1", spec["label"]))
+        parts += text_parts(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name))
+    return parts
 
 
 def _outline_body(rollup: Rollup, cleaner: Cleaner) -> Iterator[str]:
     key = title_key(rollup.form)
-    sections = body_fields(rollup.form)
-    yield from _cover(rollup, compilation_title(rollup.deliverable_title))
-    yield toc((f"_Toc_unit{n}", _title(e, key, Cleaner()))
-              for n, e in enumerate(rollup.reported(), start=1))
+    yield _cover(rollup, compilation_title(rollup.deliverable_title))
+    # A first pass counts each unit's pages for the 目录 (one unit at a time), a second writes them.
+    yield _contents(rollup, [(_entry_text(_title(e, key, Cleaner()), e.unit_name), _outline_parts(rollup, e, n, Cleaner()))
+                             for n, e in enumerate(rollup.reported(), start=1)])
     for number, entry in enumerate(rollup.reported(), start=1):
-        parts = [_unit_heading(_title(entry, key, cleaner), entry.unit_name, number, cleaner)]
-        for spec in sections:
-            parts.append(para(spec["label"], "Heading 1"))
-            parts.append(text_paragraphs(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name)))
-        yield "".join(parts)
+        yield render(_outline_parts(rollup, entry, number, cleaner))
 
 
 def build_compilation_docx(rollup: Rollup, out: BinaryIO) -> Cleaner:
     """附件2 工作总结汇编: title page, table of contents, each unit's summary from a new page."""
     cleaner = Cleaner()
-    doc = new_document(cover=True)
-    update_fields_on_open(doc)
-    save_streamed(doc, _outline_body(rollup, cleaner), out)
+    save_streamed(new_document(cover=True), _outline_body(rollup, cleaner), out)
     return cleaner
 
 
-def _stamp_lines(entry: UnitEntry, cleaner: Cleaner) -> str:
+def _stamp_lines(entry: UnitEntry, cleaner: Cleaner) -> list[Part]:
     name = cleaner(entry.unit_name, entry.unit_name)
-    return (para("", "Plain") + para(f"填报单位（盖章）：{name}", "Plain")
-            + para(f"联系人及联系方式：{cleaner(entry.contact_line(), name)}", "Plain"))
+    return [Part("Plain"), Part("Plain", f"填报单位（盖章）：{name}"),
+            Part("Plain", f"联系人及联系方式：{cleaner(entry.contact_line(), name)}")]
 
 
 def build_unit_docx(rollup: Rollup, entry: UnitEntry, out: BinaryIO) -> Cleaner:
-    """A unit's own filled outline (e.g. 附件2) with the stamp and contact lines."""
+    """A unit's own filled form (e.g. 附件2) in the form's order, with the stamp and contact lines."""
     cleaner = Cleaner()
     key = title_key(rollup.form)
     doc = new_document()
-    parts = [para(rollup.short_title, "Annex Label"), para(_title(entry, key, cleaner), "Title")]
+    parts = [Part("Annex Label", rollup.short_title), Part("Title", _title(entry, key, cleaner))]
     if entry.unit_name not in _title(entry, key, Cleaner()):
-        parts.append(para(cleaner(entry.unit_name, entry.unit_name), "Unit Name"))
-    for spec in body_fields(rollup.form):
-        if spec["type"] == "section":
-            parts.append(para(spec["label"], "Heading 1"))
-        parts.append(text_paragraphs(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name)))
-    parts += _essays(entry, rollup.form, cleaner)
-    parts.append(_stamp_lines(entry, cleaner))
-    pictures = _pictures(doc, rollup, entry, cleaner, itertools.count(1))
-    save_streamed(doc, parts[:-1] + pictures + parts[-1:], out)
+        parts.append(Part("Unit Name", cleaner(entry.unit_name, entry.unit_name)))
+    ids = itertools.count(1)
+    for spec in rollup.form["fields"]:
+        if spec["type"] in ("section", "textarea"):
+            if spec["type"] == "section":
+                parts.append(Part("Heading 1", spec["label"]))
+            parts += text_parts(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name))
+        elif spec in essay_fields(rollup.form):
+            parts += _essays(entry, spec, cleaner)
+        elif spec["type"] == "photos":
+            parts += _pictures(doc, rollup, entry, spec, cleaner, ids)
+    parts += _stamp_lines(entry, cleaner)
+    save_streamed(doc, [render(parts)], out)
     return cleaner
 
 
-def _essays(entry: UnitEntry, form: dict, cleaner: Cleaner) -> list[str]:
+def _essays(entry: UnitEntry, spec: dict, cleaner: Cleaner) -> list[Part]:
     parts = []
-    for spec in essay_fields(form):
-        for index, row in enumerate(entry.data.get(spec["key"]) or [], start=1):
-            title, byline, text = _essay_parts(spec, row)
-            parts.append(para(f"{spec['label']}{index}：{cleaner(title, entry.unit_name)}", "Heading 1"))
-            parts.append(para(cleaner(byline, entry.unit_name), "Unit Name"))
-            parts.append(text_paragraphs(cleaner(text, entry.unit_name)))
+    for index, row in enumerate(entry.data.get(spec["key"]) or [], start=1):
+        if not isinstance(row, dict):
+            continue
+        title, byline, text = _essay_parts(spec, row)
+        parts.append(Part("Heading 1", f"{spec['label']}{index}：{cleaner(title, entry.unit_name)}"))
+        parts.append(Part("Unit Name", cleaner(byline, entry.unit_name)))
+        parts += text_parts(cleaner(text, entry.unit_name))
     return parts
 
 
@@ -149,30 +180,34 @@ def _essay_parts(spec: dict, row: dict) -> tuple[str, str, str]:
     return str(row.get(title_col["key"]) or ""), "　".join(r for r in rest if r), str(row.get(text_col["key"]) or "")
 
 
-def _picture(doc, path: str | None, ids) -> str:
+def _picture(doc, path: str | None, ids) -> Part:
     """A picture paragraph (registered in the package), or a note when the file is unusable."""
     copy = print_copy(path) if path else None
     if copy is None:
-        return para("（照片文件缺失或无法读取）", "Caption Line")
+        return Part("Caption Line", "（照片文件缺失或无法读取）")
     stream, width, height = copy
-    inline = doc.part.new_pic_inline(stream, Mm(PICTURE_WIDTH_MM) if width >= height else None,
-                                     None if width >= height else Mm(PICTURE_WIDTH_MM * 0.75))
+    wide = width >= height
+    inline = doc.part.new_pic_inline(stream, Mm(PICTURE_WIDTH_MM) if wide else None,
+                                     None if wide else Mm(PICTURE_HEIGHT_MM))
     # python-docx numbers drawings from what is in its body, which is empty here: number them.
     number = next(ids)
     inline.docPr.id = number
     inline.docPr.name = f"图片 {number}"
     xml = etree.tostring(inline, encoding="unicode")
-    return f'<w:p><w:pPr><w:pStyle w:val="Picture"/></w:pPr><w:r><w:drawing>{xml}</w:drawing></w:r></w:p>'
+    shown_mm = PICTURE_WIDTH_MM * height / width if wide else PICTURE_HEIGHT_MM
+    return Part("Picture", xml=f'<w:p><w:pPr><w:pStyle w:val="Picture"/></w:pPr><w:r><w:drawing>{xml}</w:drawing>'
+                               '</w:r></w:p>', height=shown_mm * MM_PT + PICTURE_LINE_EXTRA_PT)
 
 
-def _pictures(doc, rollup: Rollup, entry: UnitEntry, cleaner: Cleaner, ids) -> list[str]:
+def _pictures(doc, rollup: Rollup, entry: UnitEntry, spec: dict, cleaner: Cleaner, ids) -> list[Part]:
+    """The photos of one photos field, each kept with its caption under the field's label."""
     parts = []
-    labels = [f["label"] for f in rollup.form["fields"] if f["type"] == "photos"]
-    for index, (photo_id, caption) in enumerate(photo_items(entry, rollup.form), start=1):
+    photos = [(i, c) for i, c in photo_items(entry, {"fields": [spec]})]
+    for index, (photo_id, caption) in enumerate(photos, start=1):
         if index == 1:
-            parts.append(para(labels[0], "Heading 1"))
+            parts.append(Part("Heading 1", spec["label"]))
         parts.append(_picture(doc, rollup.photo_file(photo_id), ids))
-        parts.append(para(f"图{index}　{cleaner(caption, entry.unit_name)}", "Caption Line"))
+        parts.append(Part("Caption Line", f"图{index}　{cleaner(caption, entry.unit_name)}"))
     return parts
 
 
@@ -183,48 +218,51 @@ def build_study_docx(rollup: Rollup, out: BinaryIO) -> Cleaner:
     national-sized) compilation is assembled before streaming."""
     cleaner = Cleaner()
     doc = new_document(cover=True)
-    update_fields_on_open(doc)
     key = title_key(rollup.form)
     texts = body_fields(rollup.form)
     ids = itertools.count(1)
-    parts = list(_cover(rollup, compilation_title(rollup.deliverable_title)))
-    parts.append(toc((f"_Toc_unit{n}", _title(e, key, Cleaner())) for n, e in enumerate(rollup.reported(), start=1)))
+    units = []
     for number, entry in enumerate(rollup.reported(), start=1):
-        parts.append(_unit_heading(_title(entry, key, cleaner), entry.unit_name, number, cleaner))
-        for spec in texts:
-            if len(texts) > 1 or spec["type"] == "section":
-                parts.append(para(spec["label"], "Heading 1"))
-            parts.append(text_paragraphs(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name)))
-        parts += _pictures(doc, rollup, entry, cleaner, ids)
-    save_streamed(doc, parts, out)
+        title = _title(entry, key, cleaner)
+        parts = _unit_heading(title, entry.unit_name, number, cleaner)
+        for spec in rollup.form["fields"]:
+            if spec in texts:
+                if len(texts) > 1 or spec["type"] == "section":
+                    parts.append(Part("Heading 1", spec["label"]))
+                parts += text_parts(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name))
+            elif spec["type"] == "photos":
+                parts += _pictures(doc, rollup, entry, spec, cleaner, ids)
+        units.append((_entry_text(title, entry.unit_name), parts))
+    body = [_cover(rollup, compilation_title(rollup.deliverable_title)), _contents(rollup, units)]
+    save_streamed(doc, body + [render(parts) for _, parts in units], out)
     return cleaner
 
 
 def _essays_body(rollup: Rollup, cleaner: Cleaner) -> Iterator[str]:
     fields = essay_fields(rollup.form)
-    yield from _cover(rollup, essays_title(rollup.form))
+    yield _cover(rollup, essays_title(rollup.form))
 
-    def essays():
+    def essays(clean: Cleaner):
         number = 0
         for entry in rollup.reported():
             for spec in fields:
                 for row in entry.data.get(spec["key"]) or []:
                     if isinstance(row, dict):
                         number += 1
-                        yield number, entry, _essay_parts(spec, row)
+                        title, byline, text = _essay_parts(spec, row)
+                        name = entry.unit_name
+                        title = clean(title, name) or "（无题）"
+                        yield _entry_text(title, name), [
+                            Part("Unit Title", title, bookmark=number), Part("Unit Name", clean(byline, name)),
+                            Part("Unit Name", clean(name, name)), Part("Plain"), *text_parts(clean(text, name))]
 
-    yield toc((f"_Toc_unit{n}", Cleaner()(t, e.unit_name) or "（无题）") for n, e, (t, _, _) in essays())
-    for number, entry, (title, byline, text) in essays():
-        name = entry.unit_name
-        yield (para(cleaner(title, name) or "（无题）", "Unit Title", bookmark=f"_Toc_unit{number}", bookmark_id=number)
-               + para(cleaner(byline, name), "Unit Name") + para(cleaner(name, name), "Unit Name")
-               + para("", "Plain") + text_paragraphs(cleaner(text, name)))
+    yield _contents(rollup, list(essays(Cleaner())))
+    for _, parts in essays(cleaner):
+        yield render(parts)
 
 
 def build_essays_docx(rollup: Rollup, out: BinaryIO) -> Cleaner:
     """优秀学习体会汇编: every essay from a new page, with its author, post and unit."""
     cleaner = Cleaner()
-    doc = new_document(cover=True)
-    update_fields_on_open(doc)
-    save_streamed(doc, _essays_body(rollup, cleaner), out)
+    save_streamed(new_document(cover=True), _essays_body(rollup, cleaner), out)
     return cleaner

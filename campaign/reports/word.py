@@ -48,13 +48,7 @@ STYLES = {
     "Picture": ("仿宋_GB2312", BODY_PT, False, "center", 0, 0),
 }
 OUTLINE = {"Unit Title": 0, "Heading 1": 1, "Heading 2": 2}
-# What follows w:updateFields in w:settings (CT_Settings); Word rejects children out of order.
-SETTINGS_AFTER_UPDATE = (
-    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
-    "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
-    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
-    "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
-)
+KEEP_WITH_NEXT = {*OUTLINE, "Picture"}  # headings stay with their text, a picture with its caption
 
 
 def _element(tag: str, **attrs) -> object:
@@ -87,6 +81,8 @@ def _set_paragraph(ppr, align: str, indent_chars: int, line_pt: float, outline: 
         ppr.append(_element("w:keepNext"))
     if page_break:
         ppr.append(_element("w:pageBreakBefore"))
+    # No widow or orphan control: lines fill pages exactly, as the 目录's page count expects.
+    ppr.append(_element("w:widowControl", val=0))
     if tab_twips:
         tabs = _element("w:tabs")
         tabs.append(_element("w:tab", val="right", leader="dot", pos=tab_twips))
@@ -139,7 +135,7 @@ def new_document(*, landscape: bool = False, cover: bool = False):
         element = _style_element(doc, name)
         _set_fonts(element.get_or_add_rPr(), font, size, bold)
         _set_paragraph(element.get_or_add_pPr(), align, indent, line, OUTLINE.get(name),
-                       keep_next=name in OUTLINE, page_break=name == "Unit Title",
+                       keep_next=name in KEEP_WITH_NEXT, page_break=name == "Unit Title",
                        tab_twips=int(text_width / 25.4 * 1440) if name == "TOC 1" else None)
     doc.settings.odd_and_even_pages_header_footer = True
     section.different_first_page_header_footer = cover
@@ -173,11 +169,6 @@ def _page_number(footer, align: str) -> None:
 
 def _footer_font(run) -> None:
     _set_fonts(run._r.get_or_add_rPr(), "宋体", FOOTER_PT, False, latin="宋体")
-
-
-def update_fields_on_open(doc) -> None:
-    """Ask Word and WPS to refresh the table of contents (page numbers) when the file opens."""
-    doc.settings.element.insert_element_before(_element("w:updateFields", val="true"), *SETTINGS_AFTER_UPDATE)
 
 
 # --- body XML ------------------------------------------------------------------------------
@@ -217,18 +208,22 @@ def page_break() -> str:
     return '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
 
 
-def toc(entries: Iterable[tuple[str, str]], title: str = "目　　录") -> str:
-    """A TOC field over the unit titles (paragraphs in the Unit Title style only), with the entries
-    already filled in (as links) so it reads correctly even where fields are not refreshed."""
-    parts = [para(title, "TOC Title"), para("")]
+def toc(entries: Iterable[tuple[str, str, int]], title: str = "目　　录") -> str:
+    """The 目录: a TOC field over the unit titles whose stored result is already filled in, each
+    entry a link with its page number as a PAGEREF field holding the computed number (Word and
+    LibreOffice refresh it; a viewer that does not shows the number as stored)."""
+    parts = [para(title, "TOC Title", page_break=True), para("")]
     items = list(entries)
     begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
              ' TOC \\h \\z \\t "Unit Title,1" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
     end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     if not items:
         return "".join(parts) + f'<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr>{begin}{end}</w:p>'
-    for index, (anchor, text) in enumerate(items):
-        link = f'<w:hyperlink w:anchor="{anchor}" w:history="1">{_runs(text)}</w:hyperlink>'
+    for index, (anchor, text, page) in enumerate(items):
+        number = (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+                  f' PAGEREF {anchor} \\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                  f'<w:r><w:t>{page}</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+        link = f'<w:hyperlink w:anchor="{anchor}" w:history="1">{_runs(text)}<w:r><w:tab/></w:r>{number}</w:hyperlink>'
         prefix = begin if index == 0 else ""
         suffix = end if index == len(items) - 1 else ""
         parts.append(f'<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr>{prefix}{link}{suffix}</w:p>')

@@ -11,6 +11,7 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffic
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # the print-proof tests read PDFs back
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

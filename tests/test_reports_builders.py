@@ -12,7 +12,8 @@ from campaign.reports.compile import build_compilation_docx, build_essays_docx, 
 from campaign.reports.docx_table import build_table_docx
 from campaign.reports.photos import build_photos_zip
 from campaign.reports.text import clean
-from campaign.reports.xlsx import LINE_PT, MAX_ROW_PT, build_summary_xlsx
+from campaign.reports.layout import table_columns
+from campaign.reports.xlsx import LINE_PT, MAX_ROW_PT, build_summary_xlsx, page_lines
 from tests.rollup_data import annex1_data, annex2_data, entry, form, rollup, text_of
 
 ANNEX1 = form("samr_2023_9", "annex1")
@@ -100,17 +101,28 @@ def test_characters_xml_cannot_hold_are_removed_and_the_units_named():
     assert any("第1单位市场监督管理局" in str(row[0]) for row in status.iter_rows(values_only=True))
 
 
-def test_row_heights_show_long_text_and_spill_into_padding_rows():
-    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, cell_chars=300, documents=1)),
-                                   entry(2, annex1_data(2, cell_chars=2000, documents=1))]))
+def test_a_block_taller_than_a_page_continues_in_slices_that_name_the_unit():
+    long = annex1_data(2, cell_chars=2000, documents=1)
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, cell_chars=300, documents=1)), entry(2, long)]))
     ws = wb["汇总表"]
     first = header_row(ws) + 2
     assert ws.row_dimensions[first].height >= 12 * LINE_PT  # 300 字 in a 28-wide column wraps to 12+ lines
-    second = first + 1
-    assert ws.row_dimensions[second].height == MAX_ROW_PT
-    padding = [r for r in range(second + 1, ws.max_row + 1) if ws.cell(r, 1).value is None]
-    assert padding, "text taller than Excel's row limit continues over padding rows"
-    assert f"C{second}:C{padding[-1]}" in {str(m) for m in ws.merged_cells.ranges}
+    rows = range(first + 1, ws.max_row + 1)
+    names = [ws.cell(r, 2).value for r in rows if ws.cell(r, 2).value]
+    assert names[0] == "第2单位市场监督管理局" and len(names) >= 3
+    assert set(names[1:]) == {"第2单位市场监督管理局（续）"}
+    # The text is whole across the slices, each slice's piece no taller than a page.
+    pieces = [ws.cell(r, 3).value for r in rows if ws.cell(r, 3).value]
+    assert "".join(p.removeprefix("（领导同志批示情况，续）\n") for p in pieces).replace("\n", "") == \
+        long["leader_instructions"].replace("\n", "")
+    page = page_lines([c.width for c in table_columns(form("samr_2023_9", "annex1"))], 44) * LINE_PT
+    assert all(ws.row_dimensions[r].height <= MAX_ROW_PT for r in rows)
+    # Page breaks where the slices start pages: each printed page opens with a slice naming the
+    # unit, and what lies between two breaks fits a page.
+    breaks = sorted(b.id for b in ws.row_breaks.brk)
+    assert breaks and all(ws.cell(b + 1, 2).value == "第2单位市场监督管理局（续）" for b in breaks)
+    for start, end in zip(breaks, breaks[1:] + [ws.max_row]):
+        assert sum(ws.row_dimensions[r].height or LINE_PT for r in range(start + 1, end + 1)) <= page
 
 
 def test_print_setup_for_a4_landscape():
@@ -274,9 +286,11 @@ def test_text_longer_than_an_excel_cell_continues_below_with_nothing_lost():
     first = header_row(ws) + 2
     numbers = [ws.cell(r, 1).value for r in range(first, ws.max_row + 1)]
     second = first + numbers.index(2)
-    assert "".join(ws.cell(r, 4).value or "" for r in range(first, second)) == long
+    pieces = [(ws.cell(r, 4).value or "").removeprefix("（组织开展学习情况，续）\n") for r in range(first, second)]
+    assert "".join(pieces).replace("\n", "") == long.replace("\n", "")
     assert all(len(ws.cell(r, 4).value or "") <= 32767 for r in range(first, second))
-    assert f"A{first}:A{second - 1}" in {str(m) for m in ws.merged_cells.ranges}
+    names = {ws.cell(r, 2).value for r in range(first + 1, second)} - {None}
+    assert names == {"第1单位市场监督管理局（续）"}
 
 
 def test_every_picture_has_its_own_drawing_id(tmp_path):
@@ -317,6 +331,8 @@ def test_merges_never_overlap_and_long_text_is_whole(units):
     starts = [r for r in range(first, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)] + [ws.max_row + 1]
     for i, (documents, chars) in enumerate(units):
         rows = range(starts[i], starts[i + 1])
-        assert "".join(ws.cell(r, 8).value or "" for r in rows) == text_of(chars, i + 1)
+        label = "（开展的重点和特色宣传贯彻工作，续）\n"
+        text = "".join((ws.cell(r, 8).value or "").removeprefix(label) for r in rows)
+        assert text.replace("\n", "") == text_of(chars, i + 1).replace("\n", "")
         names = [ws.cell(r, 5).value for r in rows if ws.cell(r, 5).value]
         assert len(names) == max(documents, 1 if documents == 0 else 0)

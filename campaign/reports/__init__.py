@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -52,18 +53,39 @@ def unit_kinds(form: dict) -> list[Kind]:
     return [Kind("docx", "Word", ".docx", DOCX), Kind("xlsx", "Excel", ".xlsx", XLSX)]
 
 
+def _labelled(short_title: str, what: str) -> str:
+    """附件1 + title, but a short title the title already says is not said twice."""
+    return what if not short_title or short_title in what else f"{short_title}{what}"
+
+
 def file_name(rollup: Rollup, kind: Kind, unit: UnitEntry | None = None) -> str:
     """A Chinese file name saying what the file is (and when it was compiled)."""
     if unit is not None:
-        return f"{unit.unit_name}_{rollup.short_title}{rollup.deliverable_title}{kind.extension}"
+        return f"{unit.unit_name}_{_labelled(rollup.short_title, rollup.deliverable_title)}{kind.extension}"
     if kind.key == "xlsx" or (kind.key == "docx" and kind.label.startswith("汇总表")):
         what = summary_title(rollup.deliverable_title)
     elif kind.key == "docx":
         what = compilation_title(rollup.deliverable_title)
     else:
         what = kind.label
-    stamp = local(rollup.generated_at, rollup.zone).strftime("%Y%m%d%H%M")
-    return f"{rollup.short_title}{what}_{stamp}{kind.extension}"
+    return f"{_labelled(rollup.short_title, what)}_{_stamp(rollup)}{kind.extension}"
+
+
+def _stamp(rollup: Rollup) -> str:
+    return local(rollup.generated_at, rollup.zone).strftime("%Y%m%d%H%M")
+
+
+ASCII_WHAT = {"xlsx": "summary", "docx": "compilation", "essays": "essays", "zip": "photos"}
+
+
+def ascii_name(rollup: Rollup, kind: Kind, unit: UnitEntry | None = None) -> str:
+    """The plain-ASCII name for clients that cannot read the Chinese one: still what and when,
+    e.g. annex1-summary-202304021000.xlsx or unit-12-annex1.docx."""
+    key = re.sub(r"[^A-Za-z0-9_-]+", "", rollup.deliverable_key) or "rollup"
+    if unit is not None:
+        return f"unit-{unit.unit_id}-{key}{kind.extension}"
+    what = "table" if kind.key == "docx" and kind.label.startswith("汇总表") else ASCII_WHAT.get(kind.key, kind.key)
+    return f"{key}-{what}-{_stamp(rollup)}{kind.extension}"
 
 
 def build(rollup: Rollup, kind: Kind, out: BinaryIO) -> Cleaner:

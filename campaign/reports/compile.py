@@ -73,7 +73,7 @@ def _cover(rollup: Rollup, title: str) -> str:
               Part("Cover Line", rollup.counts.line)]
     if rollup.missing:
         used = sum(p.lines() * p.line_pt for p in parts)
-        room = int((PAGE_PT - used) // Part("Plain").line_pt)
+        room = int((PAGE_PT - used) // Part("Plain").line_pt) - 1
         limit = len(rollup.missing)
         while limit > 1 and Part("Plain", rollup.missing_line(limit)).lines() > room:
             limit = max(1, min(limit - 1, int(limit * 0.8)))

@@ -18,7 +18,12 @@ HALF_CHAR_TWIPS = 105  # half of a 10.5 pt character
 CELL_MARGIN_TWIPS = 120  # left and right cell margins together
 LINE_TWIPS = TABLE_LINE_PT * 20  # the table styles' exact line height
 ROW_PAD = 0.15  # lines a row's borders take
-PAGE_MARGIN = 0.97  # the share of a page the estimate may fill, for the renderer's own rounding
+PAGE_MARGIN = 0.93  # the share of a page the estimate may fill, for the renderer's own line breaks
+
+
+# An empty paragraph of 1 pt that starts a page (a table cannot break a page between its rows).
+PAGE_BREAK = ('<w:p><w:pPr><w:pageBreakBefore/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+              '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
 
 
 def _widths(columns: list[Column], blocks) -> list[float]:
@@ -128,15 +133,21 @@ def _body(rollup: Rollup, columns: list[Column], entries, cleaner: Cleaner, unit
     page_lines = int((TEXT_HEIGHT_TWIPS / LINE_TWIPS - _header_lines(top, bottom, merges, widths)) * PAGE_MARGIN)
     pager = Pager(page_lines)
     pager.used = math.ceil(sum(_lines(t, 31 if s == "Title" else 43, 36 if s == "Title" else 28) for t, s in intro))
-    yield table_start(twips)
-    yield grid_rows([top, bottom], merges, twips, ["Table Head"] * len(columns), header=True)
+    head = table_start(twips) + grid_rows([top, bottom], merges, twips, ["Table Head"] * len(columns), header=True)
+    yield head
     styles = ["Table Center" if col.kind in SHORT_KINDS or col.kind == "unit" else "Table Text" for col in columns]
+    started = False
     for number, entry in enumerate(entries(), start=1):
         block: Block = unit_block(entry, columns, number, rollup, cleaner)
         name = cleaner(entry.unit_name, entry.unit_name)
         for piece in slice_block(block, columns, widths, pager, f"{name}（续）", ROW_PAD,
                                  CELL_MARGIN_TWIPS / HALF_CHAR_TWIPS):
+            if piece.starts_page and started:
+                # A page starts where the slices say, not where the renderer would run out of room:
+                # the table goes on after a page break, its header first.
+                yield "</w:tbl>" + PAGE_BREAK + head
             yield grid_rows(piece.grid, piece.merges, twips, styles, split=piece.split)
+            started = True
     yield "</w:tbl>"
     if unit is not None:
         for label, keys in contact_groups(rollup.form):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .text import display_width
+from .text import print_width
 from .word import KEEP_WITH_NEXT, STYLES
 
 MM_PT = 72 / 25.4
@@ -41,8 +41,8 @@ class Part:
         if self.xml:
             return 1
         size, indent = STYLES[self.style][1], STYLES[self.style][4]
-        per_line = math.floor(TEXT_PT / (size / 2))  # half-characters
-        return max(1, math.ceil((display_width(self.text) + 2 * indent) / per_line))
+        per_line = math.floor(TEXT_PT / (size / 2)) - 1  # half-characters, one spare for line-start rules
+        return max(1, math.ceil((print_width(self.text) + 4 * indent) / per_line))
 
 
 class PageCount:

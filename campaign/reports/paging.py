@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from .layout import Block, Column
-from .text import display_width
+from .text import display_width, wrap
 
 WORD_CAP = 24  # an unbreakable run longer than this (a URL) may wrap rather than widen its column
 HEADER_LINES = 3
@@ -128,26 +128,6 @@ def share_widths(measured: Measure, total: float, rounds: int = 200) -> list[flo
     return widths
 
 
-def wrap(text: str, width: float) -> list[str]:
-    """The text cut into the lines a cell `width` half-characters wide shows, a little narrower than
-    the cell so the renderer never needs more lines than counted; a line ending a paragraph ends
-    with "\\n". Blank lines are dropped (the builders drop them too)."""
-    usable = max(width - 1.0, 2.0)
-    lines = []
-    for paragraph in (text or "").split("\n"):
-        if not paragraph.strip():
-            continue
-        start, used = 0, 0.0
-        for i, char in enumerate(paragraph):
-            w = display_width(char)
-            if used + w > usable and i > start:
-                lines.append(paragraph[start:i])
-                start, used = i, 0.0
-            used += w
-        lines.append(paragraph[start:] + "\n")
-    return lines
-
-
 def line_count(text, width: float) -> int:
     if text is None or text == "":
         return 0
@@ -162,6 +142,7 @@ class Slice:
     merges: list[tuple[int, int, int, int]]
     lines: int  # its height in lines
     split: bool = False  # taller than a page: let the row break across pages
+    starts_page: bool = False
 
 
 @dataclass
@@ -180,10 +161,13 @@ class Pager:
 
 
 def slice_block(block: Block, columns: list[Column], widths: list[float], pager: Pager, continued: str,
-                row_pad: float = 0.0, gap: float = 0.0) -> list[Slice]:
+                row_pad: float = 0.0, gap: float = 0.0, row_lines: int | None = None) -> list[Slice]:
     """Cut the block into slices that fit the pages as `pager` fills them. `continued` is the 填报单位
     cell of every slice after the first; `row_pad` is the lines a row's borders and margins take,
-    `gap` the width (half-characters) a column's margins add when cells are merged across.
+    `gap` the width (half-characters) a column's margins add when cells are merged across, and
+    `row_lines` the most lines one row may hold (Excel's row height limit).
+
+    A block no taller than half a page is not split: it starts the next page instead.
 
     A slice that only continues long texts lets each of them run on over the empty columns to its
     right, under a line naming the field, so a very long text does not print a few characters a
@@ -197,6 +181,10 @@ def slice_block(block: Block, columns: list[Column], widths: list[float], pager:
                    for row in block.grid]
     rows = list(range(len(block.grid)))
     slices: list[Slice] = []
+    whole = max([sum(row_heights) + row_pad * len(rows)]
+                + [line_count(head[c], widths[c]) + row_pad for c in unit_cols])
+    if pager.used and whole <= pager.page_lines / 2 and whole > pager.room():
+        pager.new_page()
     while not slices or rows or any(rest.values()):
         first = not slices
         # The first slice also holds the short unit cells (unit, contact, time): at least their lines.
@@ -205,12 +193,15 @@ def slice_block(block: Block, columns: list[Column], widths: list[float], pager:
         if pager.used and pager.room() < max(pager.min_start, min(needed, pager.page_lines)):
             pager.new_page()
         room = pager.room()
+        starts_page = pager.used == 0
         taken, rows_height = [], 0.0
         while rows and (not taken or rows_height + row_heights[rows[0]] + row_pad <= room):
             taken.append(rows.pop(0))
             rows_height += row_heights[taken[-1]] + row_pad
         height = max(least + row_pad, rows_height)
         text_room = max(int(room - row_pad * max(len(taken), 1)), 1)
+        if row_lines and not taken:
+            text_room = min(text_room, row_lines)
         grid = [list(block.grid[r]) for r in taken] or [[""] * width]
         merges = []
         spans: dict[int, int] = {}
@@ -230,8 +221,10 @@ def slice_block(block: Block, columns: list[Column], widths: list[float], pager:
                 label = f"（{columns[c].label}，续）\n" if span > c and rest[c] else ""
                 lines = wrap(rest[c], sum(widths[c:span + 1]) + gap * (span - c))
                 count = min(len(lines), text_room - (1 if label else 0))
-                value = label + "".join(lines[:count]).rstrip("\n")
+                piece = "".join(lines[:count])
                 rest[c] = "".join(lines[count:])
+                # The line break where the text is cut is the cut itself; the rest is kept as typed.
+                value = label + (piece.removesuffix("\n") if rest[c] else piece)
                 height = max(height, count + (1 if label else 0) + row_pad * max(len(taken), 1))
                 if span > c:
                     merges.append((0, c, 0, span))
@@ -250,7 +243,7 @@ def slice_block(block: Block, columns: list[Column], widths: list[float], pager:
         merges += [(index[r0], c0, index[r1], c1) for r0, c0, r1, c1 in block.merges
                    if c0 not in unit_cols and r0 in index and r1 in index]
         lines = max(int(math.ceil(height)), 1)
-        slices.append(Slice(grid, merges, lines, split=lines > pager.page_lines))
+        slices.append(Slice(grid, merges, lines, split=lines > pager.page_lines, starts_page=starts_page))
         if lines <= pager.room():
             pager.used += lines
         else:  # taller than what was left: it runs on over the next pages

@@ -4,12 +4,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..timefmt import local
 from .data import Rollup, UnitEntry
 from .text import Cleaner
 
@@ -61,14 +63,27 @@ def safe_name(text: str, limit: int = 40) -> str:
     return _UNSAFE.sub("_", text).strip(" .")[:limit] or "照片"
 
 
+def _text_file(lines: list[str]) -> bytes:
+    """A text file Notepad on any Windows reads: UTF-8 with a byte-order mark, CRLF line ends."""
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
 def build_photos_zip(rollup: Rollup, out: BinaryIO) -> Cleaner:
     """Every photo of every reported unit: 01_单位/01_说明.jpg, with a 照片说明.txt per unit and the
-    counts and missing units in 汇总说明.txt."""
+    counts and missing units in 汇总说明.txt. Every entry is dated with the compile time in the
+    campaign's zone (zip times have no zone; an unpacked file shows them as local time)."""
     cleaner = Cleaner()
+    stamp = local(rollup.generated_at, rollup.zone).timetuple()[:6]
+
+    def member(name: str, compress: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=stamp)
+        info.compress_type = compress
+        info.external_attr = 0o644 << 16
+        return info
+
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         summary = [rollup.campaign_title, rollup.head_line, rollup.missing_line()]
-        archive.writestr("汇总说明.txt", "\r\n".join(line for line in summary if line) + "\r\n",
-                         compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(member("汇总说明.txt", zipfile.ZIP_DEFLATED), _text_file([line for line in summary if line]))
         for number, entry in enumerate(rollup.reported(), start=1):
             items = list(photo_items(entry, rollup.form))
             if not items:
@@ -83,8 +98,8 @@ def build_photos_zip(rollup: Rollup, out: BinaryIO) -> Cleaner:
                     continue
                 ext = _extension(path)
                 name = f"{folder}/{index:02d}_{safe_name(caption)}{ext}"
-                archive.write(path, name)
+                with open(path, "rb") as source, archive.open(member(name, zipfile.ZIP_STORED), "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
                 lines.append(f"{index:02d}　{os.path.basename(name)}　{caption}")
-            archive.writestr(f"{folder}/照片说明.txt", "\r\n".join(lines) + "\r\n",
-                             compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(member(f"{folder}/照片说明.txt", zipfile.ZIP_DEFLATED), _text_file(lines))
     return cleaner

@@ -14,17 +14,20 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .data import Rollup, UnitEntry, summary_title
 from .layout import Block, Column, contact_groups, header_rows, table_columns, unit_block
+from .paging import Pager, Slice, slice_block
 from .text import Cleaner, looks_like_formula, wrapped_lines
 
 LINE_PT = 15.0  # one wrapped line of 10.5 pt text, with the taller CJK line box of WPS/LibreOffice
 PAD_PT = 6.0
 MAX_ROW_PT = 409.0  # Excel's limit
 MAX_CELL_CHARS = 32767  # Excel's limit
+HEADER_ROW_PT = 22
 
 _thin = Side(style="thin", color="000000")
 _border = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -32,13 +35,16 @@ _border = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 
 def named_styles() -> list[NamedStyle]:
     def style(name, font, horizontal="left", border=True, wrap=True):
+        # Long text reads from the top of its cell; titles, headers and short values are centred.
+        vertical = "top" if name == "rollup_text" else "center"
         return NamedStyle(name=name, font=font, border=_border if border else Border(),
-                          alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=wrap))
+                          alignment=Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap))
 
     return [
         style("rollup_title", Font(name="方正小标宋简体", size=18), "center", border=False),
         style("rollup_note", Font(name="宋体", size=11), "left", border=False),
         style("rollup_head", Font(name="黑体", size=11), "center"),
+        style("rollup_label", Font(name="黑体", size=12), "left", border=False),
         style("rollup_text", Font(name="宋体", size=10.5), "left"),
         style("rollup_center", Font(name="宋体", size=10.5), "center"),
     ]
@@ -51,6 +57,7 @@ class SheetWriter:
         self.ws = ws
         self.widths = widths
         self.row = 0
+        self.height = 0.0  # of the rows written so far, in points
         self._styles: dict[str, StyleArray] = {}
         for index, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
@@ -79,6 +86,7 @@ class SheetWriter:
 
     def append(self, cells: list, height: float | None = None) -> int:
         self.row += 1
+        self.height += height if height is not None else LINE_PT
         if height is not None:
             self.ws.row_dimensions[self.row].height = round(height, 1)
         self.ws.append(cells)
@@ -175,16 +183,48 @@ def split_long_text(block: Block) -> Block:
     return Block(grid, merges, tuple(c for c in block.unit_columns if c not in long))
 
 
+def _styles(columns: list[Column]) -> list[str]:
+    return ["rollup_center" if col.kind in ("number", "submitted", "late") else "rollup_text" for col in columns]
+
+
+def write_slice(sheet: SheetWriter, piece: Slice, unit_columns: tuple[int, ...], columns: list[Column]) -> None:
+    """A slice of a unit's block; one that runs long texts on across empty columns is one row."""
+    spans = {c0: c1 for r0, c0, r1, c1 in piece.merges if c1 > c0 and c0 in unit_columns}
+    if not spans:
+        write_block(sheet, Block(piece.grid, piece.merges, unit_columns), columns)
+        return
+    values = piece.grid[0]
+    height = max(_need(v, sum(sheet.widths[c:spans.get(c, c) + 1])) for c, v in enumerate(values) if v is not None)
+    styles = _styles(columns)
+    row = sheet.append([sheet.cell(v, styles[c]) for c, v in enumerate(values)], min(height, MAX_ROW_PT))
+    for c0, c1 in spans.items():
+        sheet.merge(row, c0, row, c1)
+
+
 def write_block(sheet: SheetWriter, block: Block, columns: list[Column]) -> None:
     block = split_long_text(block)
     heights = block_heights(block, sheet.widths)
     first = sheet.row + 1
-    styles = ["rollup_center" if col.kind in ("number", "submitted", "late") else "rollup_text" for col in columns]
+    styles = _styles(columns)
     for r, height in enumerate(heights):
         values = block.grid[r] if r < len(block.grid) else [None] * len(columns)
         sheet.append([sheet.cell(v, styles[c]) for c, v in enumerate(values)], height)
     for r0, c0, r1, c1 in block_merges(block, len(heights)):
         sheet.merge(first + r0, c0, first + r1, c1)
+
+
+# The printed page (landscape A4 with the margins below, scaled to the table's width), in points.
+PRINT_WIDTH_PT = (297 - 2 * 12.7) / 25.4 * 72
+PRINT_HEIGHT_PT = (210 - 2 * 15.24) / 25.4 * 72
+PAGE_MARGIN = 0.95
+
+
+def page_lines(widths: list[float], header_pt: float) -> int:
+    """Lines (of LINE_PT) a printed page holds under the repeated header, at the scale that fits
+    the table's width (Excel: a column of width w is about 7w + 5 pixels, at 0.75 pt each)."""
+    table_pt = sum(7 * w + 5 for w in widths) * 0.75
+    scale = min(1.0, PRINT_WIDTH_PT / table_pt)
+    return int((PRINT_HEIGHT_PT / scale - header_pt) * PAGE_MARGIN / LINE_PT)
 
 
 def _setup_page(ws: Worksheet, header_first: int, header_last: int) -> None:
@@ -215,23 +255,35 @@ def build_summary_xlsx(rollup: Rollup, out: BinaryIO, *, unit: UnitEntry | None 
     sheet = SheetWriter(ws, [c.width for c in columns])
     # Header position must be known before the first row is written (freeze panes, print titles).
     intro = _intro_lines(rollup, unit, cleaner)
-    header_first = len(intro) + 2
+    header_first = len(intro) + 2 + (1 if per_unit else 0)
     ws.freeze_panes = f"A{header_first + 2}"
     _setup_page(ws, header_first, header_first + 1)
 
     title = rollup.deliverable_title if per_unit else summary_title(rollup.deliverable_title)
+    if per_unit:
+        sheet.note(rollup.short_title, "rollup_label", 24)
     sheet.note(title, "rollup_title", 36)
     for line in intro:
         sheet.note(line)
     top, bottom, merges = header_rows(columns)
-    sheet.append([sheet.cell(v, "rollup_head") for v in top], 22)
-    sheet.append([sheet.cell(v, "rollup_head") for v in bottom], 22)
+    sheet.append([sheet.cell(v, "rollup_head") for v in top], HEADER_ROW_PT)
+    sheet.append([sheet.cell(v, "rollup_head") for v in bottom], HEADER_ROW_PT)
     for r0, c0, r1, c1 in merges:
         sheet.merge(header_first + r0, c0, header_first + r1, c1)
 
+    # Each unit's block is cut into page-sized slices: a page break before each page's first
+    # slice, and every continued slice names the unit （续）.
+    pager = Pager(page_lines(sheet.widths, 2 * HEADER_ROW_PT))
+    pager.used = int((sheet.height - 2 * HEADER_ROW_PT) / LINE_PT) + 1
     entries = [unit] if per_unit else rollup.reported()
     for number, entry in enumerate(entries, start=1):
-        write_block(sheet, unit_block(entry, columns, number, rollup, cleaner), columns)
+        block = unit_block(entry, columns, number, rollup, cleaner)
+        name = cleaner(entry.unit_name, entry.unit_name)
+        for piece in slice_block(block, columns, sheet.widths, pager, f"{name}（续）", PAD_PT / LINE_PT,
+                                 row_lines=int((MAX_ROW_PT - PAD_PT) / LINE_PT)):
+            if piece.starts_page and sheet.row > header_first + 1:
+                ws.row_breaks.append(Break(id=sheet.row))
+            write_slice(sheet, piece, block.unit_columns, columns)
     if per_unit:
         for label, keys in contact_groups(rollup.form):
             value = " ".join(str(unit.data.get(k) or "").strip() for k in keys).strip()
@@ -252,7 +304,7 @@ def _intro_lines(rollup: Rollup, unit: UnitEntry | None, cleaner: Cleaner) -> li
 
 
 STATUS_COLUMNS = [("序号", 5.5), ("单位", 24), ("状态", 8), ("报送时间", 16.5), ("逾期", 16),
-                  ("回执编号", 22), ("联系人", 24), ("电子邮箱", 24), ("已催报次数", 8), ("备注", 30)]
+                  ("回执编号", 22), ("联系人", 24), ("电子邮箱", 24), ("已催报次数", 11), ("备注", 30)]
 
 
 def _status_sheet(wb: Workbook, rollup: Rollup, cleaner: Cleaner) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, render_template, send_file
 from flask_login import current_user
@@ -11,7 +12,7 @@ from ..access import (campaign_deliverable_or_404, coordinator_required, managed
                       reporter_deliverable_or_404, role_required)
 from ..extensions import db
 from ..models import Role, record
-from ..reports import build, build_unit, file_name, find_kind, kinds, unit_kinds
+from ..reports import ascii_name, build, build_unit, file_name, find_kind, kinds, unit_kinds
 from ..reports.collect import collect, unit_entry
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -22,7 +23,7 @@ reporter_only = role_required(Role.reporter)
 IN_MEMORY_BYTES = 32 * 1024 * 1024
 
 
-def _send(write, name: str, mimetype: str):
+def _send(write, name: str, mimetype: str, fallback: str):
     """Build into a temporary file and send it under its Chinese name (RFC 5987 filename*).
 
     A file of ordinary size is handed over in memory, so nothing stays open if a client drops
@@ -36,7 +37,11 @@ def _send(write, name: str, mimetype: str):
     else:
         spool.seek(0)
         body = spool
-    return cleaner, send_file(body, mimetype=mimetype, as_attachment=True, download_name=name)
+    response = send_file(body, mimetype=mimetype, as_attachment=True, download_name=name)
+    # The plain filename= is for clients that ignore filename*: an ASCII name that still says what it is.
+    response.headers["Content-Disposition"] = (f'attachment; filename="{fallback}"; '
+                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    return cleaner, response
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -58,7 +63,8 @@ def download(campaign_id: int, deliverable_id: int, kind: str):
     if chosen is None:
         abort(404)
     rollup = collect(campaign, deliverable)
-    cleaner, response = _send(lambda out: build(rollup, chosen, out), file_name(rollup, chosen), chosen.mimetype)
+    cleaner, response = _send(lambda out: build(rollup, chosen, out), file_name(rollup, chosen), chosen.mimetype,
+                              ascii_name(rollup, chosen))
     record("export", user=current_user, campaign_id=campaign.id, deliverable=deliverable.key, kind=chosen.key,
            removed_characters=cleaner.units)
     db.session.commit()
@@ -77,7 +83,7 @@ def unit_download(deliverable_id: int, kind: str):
         abort(404)
     rollup, entry = unit_entry(deliverable.campaign, deliverable, current_user.unit_id)
     cleaner, response = _send(lambda out: build_unit(rollup, entry, chosen, out),
-                              file_name(rollup, chosen, entry), chosen.mimetype)
+                              file_name(rollup, chosen, entry), chosen.mimetype, ascii_name(rollup, chosen, entry))
     record("export", user=current_user, campaign_id=deliverable.campaign_id, unit_id=entry.unit_id,
            deliverable=deliverable.key, kind=chosen.key, removed_characters=cleaner.units)
     db.session.commit()

@@ -336,3 +336,46 @@ def test_merges_never_overlap_and_long_text_is_whole(units):
         assert text.replace("\n", "") == text_of(chars, i + 1).replace("\n", "")
         names = [ws.cell(r, 5).value for r in rows if ws.cell(r, 5).value]
         assert len(names) == max(documents, 1 if documents == 0 else 0)
+
+
+def test_photo_zip_text_files_open_in_notepad_and_entries_carry_the_campaigns_time(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), "red").save(tmp_path / "a.jpg")
+    r = rollup(STUDY, [entry(1, study_data(["a"]))], key="study_report", short="学习活动情况",
+               title="《质量强国建设纲要》学习活动情况", photo_file=lambda pid: str(tmp_path / f"{pid}.jpg"))
+    out = io.BytesIO()
+    build_photos_zip(r, out)
+    archive = zipfile.ZipFile(out)
+    for name in ("汇总说明.txt", "01_第1单位市场监督管理局/照片说明.txt"):
+        data = archive.read(name)
+        assert data.startswith("\ufeff".encode("utf-8")) and b"\r\n" in data
+    # Compiled at 02:00 UTC = 10:00 in Asia/Shanghai, the campaign's zone.
+    assert {info.date_time for info in archive.infolist()} == {(2023, 4, 2, 10, 0, 0)}
+
+
+def test_file_names_say_each_word_once_and_have_an_ascii_twin():
+    from campaign.reports import Kind, ascii_name, file_name
+
+    study = rollup(STUDY, [entry(1, {})], key="study_report", short="学习活动情况", title="《质量强国建设纲要》学习活动情况")
+    docx_kind = Kind("docx", "学习情况汇编", ".docx", "")
+    assert file_name(study, docx_kind) == "《质量强国建设纲要》学习活动情况汇编_202304021000.docx"
+    assert ascii_name(study, docx_kind) == "study_report-compilation-202304021000.docx"
+    a1 = annex1_rollup([entry(1, annex1_data(1))])
+    assert file_name(a1, Kind("xlsx", "汇总表（Excel）", ".xlsx", "")).startswith("附件1《质量强国建设纲要》")
+    assert ascii_name(a1, Kind("docx", "汇总表（Word）", ".docx", ""), next(iter(a1.reported()))) == \
+        "unit-1-annex1.docx"
+
+
+def test_a_units_own_sheet_carries_its_annex_label():
+    r = annex1_rollup([entry(1, annex1_data(1))])
+    wb = openpyxl.load_workbook(io.BytesIO(_bytes(lambda o: build_summary_xlsx(r, o, unit=next(iter(r.reported()))))))
+    ws = wb.active
+    assert ws.cell(1, 1).value == "附件1" and ws.cell(2, 1).value == "《质量强国建设纲要》学习宣传贯彻情况表"
+    assert ws.print_title_rows == f"${header_row(ws)}:${header_row(ws) + 1}"
+
+
+def _bytes(write) -> bytes:
+    out = io.BytesIO()
+    write(out)
+    return out.getvalue()

@@ -1,5 +1,6 @@
 """Rollup downloads over HTTP and the CLI, built from the database."""
 import io
+import re
 from urllib.parse import quote
 
 import docx
@@ -40,6 +41,8 @@ def test_coordinator_downloads_a_partial_summary_listing_missing_units(app, clie
     disposition = response.headers["Content-Disposition"]
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "filename*=UTF-8''" + quote("附件1《质量强国建设纲要》学习宣传贯彻情况汇总表") in disposition
+    # Clients that only read the plain name get one that still says what and when, not "_.xlsx".
+    assert re.search(r'filename="annex1-summary-\d{12}\.xlsx"', disposition)
     wb = openpyxl.load_workbook(_file(response))
     ws = wb["汇总表"]
     values = [c for row in ws.iter_rows(values_only=True) for c in row if c]

@@ -139,3 +139,32 @@ def test_the_table_stays_inside_the_printable_area(printed, tmp_path):
     dark = [x for x in range(width) if any(pixels[x, y] < 128 for y in range(band.height))]
     right_margin = width * 26 / 297
     assert dark and max(dark) <= width - right_margin + 2
+
+
+def test_a_unit_filing_through_the_form_prints_whole_in_the_coordinators_word_table(
+        client, make_unit, make_user, make_campaign, tmp_path):
+    from campaign.extensions import db
+    from campaign.forms.submission import data_to_multidict
+    from campaign.models import Role
+    from tests.conftest import login
+
+    unit = make_unit("河南省市场监督管理局")
+    campaign = make_campaign(units=[unit, make_unit("湖北省市场监督管理局")])
+    annex1 = campaign.deliverables[0]
+    coordinator = campaign.coordinators[0]
+    login(client, make_user(Role.reporter, unit=unit))
+    data = annex1_data(1, 300, 20) | {"leader_instructions": text_of(10000, 1) + END}
+    body = data_to_multidict(data, annex1.form)
+    body["action"] = "submit"
+    assert client.post(f"/unit/deliverables/{annex1.id}", data=body).status_code == 302
+    client.post("/auth/logout")
+    db.session.expire_all()
+    login(client, coordinator)
+    response = client.get(f"/reports/campaigns/{campaign.id}/deliverables/{annex1.id}/docx")
+    assert response.status_code == 200
+    (tmp_path / "table.docx").write_bytes(response.get_data())
+    pdf = to_pdf([tmp_path / "table.docx"], tmp_path / "pdf")["table.docx"]
+    assert END in "".join(pages(pdf))
+    for number, shown in enumerate(pages(pdf, raw=True), start=1):
+        assert "河南省市场监督管理局" in shown, f"page {number} does not name the unit"
+    assert page_count(pdf) <= 30

@@ -379,3 +379,16 @@ def _bytes(write) -> bytes:
     out = io.BytesIO()
     write(out)
     return out.getvalue()
+
+
+def test_a_units_own_file_follows_the_forms_order(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (80, 60), "red").save(tmp_path / "a.jpg")
+    data = study_data(["a"]) | {"essays": [{"title": "体会一", "author": "王五", "post": "股长", "text": "心得"}]}
+    r = rollup(STUDY, [entry(1, data)], key="study_report", short="学习活动情况",
+               title="《质量强国建设纲要》学习活动情况", photo_file=lambda pid: str(tmp_path / f"{pid}.jpg"))
+    d, _ = docx_of(lambda rr, o: build_unit_docx(rr, next(iter(rr.reported())), o), r)
+    texts = [p.text for p in d.paragraphs]
+    photos, essays = texts.index("相关信息和照片"), next(i for i, t in enumerate(texts) if t.startswith("优秀学习感想或体会1"))
+    assert photos < essays  # 照片 comes before the 体会, as in the form

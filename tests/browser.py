@@ -93,3 +93,10 @@ def fill_annex1(page, *, study: str, documents: list[tuple[str, str, str]], lead
 
 def has_chromium() -> bool:
     return shutil.which("chromium") is not None or os.path.exists(CHROMIUM)
+
+
+def press_submit(page, name: str = "报送") -> None:
+    """Press 报送 (or 采用) and confirm in the page's dialog, as a clerk does."""
+    page.get_by_role("button", name=name, exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name=f"确认{name}").click()

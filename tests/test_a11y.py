@@ -40,6 +40,29 @@ def violations(page) -> list[str]:
             for v in result["violations"] if v["impact"] in BLOCKING]
 
 
+ID_PROBLEMS = """() => {
+    const problems = [];
+    const seen = new Map();
+    for (const el of document.querySelectorAll('[id]')) {
+        if (el.closest('template')) continue;
+        seen.set(el.id, (seen.get(el.id) || 0) + 1);
+    }
+    for (const [id, n] of seen) if (n > 1) problems.push(`id "${id}" used ${n} times`);
+    for (const label of document.querySelectorAll('label[for]')) {
+        const target = document.getElementById(label.htmlFor);
+        const labelable = target && target.matches('input:not([type=hidden]), textarea, select, button, meter, output, progress');
+        if (!labelable) problems.push(`label "${label.textContent.trim()}" points at no control (${label.htmlFor})`);
+        else if (label.control !== target) problems.push(`label "${label.textContent.trim()}" focuses another control`);
+    }
+    return problems;
+}"""
+
+
+def id_problems(page) -> list[str]:
+    """Duplicate ids, and labels whose `for` does not lead to their own control."""
+    return page.evaluate(ID_PROBLEMS)
+
+
 def html_pages(app, values):
     """Every GET page of the app (not file downloads), built from the URL map."""
     for rule, method in endpoints(app):
@@ -60,7 +83,7 @@ def test_pages_have_no_serious_accessibility_violations(app, live_server, axe_pa
         if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
             continue
         checked.append(endpoint)
-        failures += [f"{url}: {v}" for v in violations(page)]
+        failures += [f"{url}: {v}" for v in violations(page) + id_problems(page)]
     assert len(checked) >= (1 if role == "anonymous" else 2), checked
     assert not failures, "\n".join(failures)
 
@@ -116,6 +139,9 @@ def test_annex1_can_be_filled_and_submitted_by_keyboard_alone(live_server, page,
             page.keyboard.type(values["documents-0-name"])
             typed.add("documents-0-name")
         elif focused["tag"] == "BUTTON" and focused["text"] == "报送" and typed == set(values):
+            page.keyboard.press("Enter")  # a dialog says what happens next, its confirm button focused
+            assert page.get_by_role("dialog").is_visible()
+            assert page.evaluate("document.activeElement.textContent") == "确认报送"
             page.keyboard.press("Enter")
             break
     assert typed == set(values), f"not reachable by Tab: {set(values) - typed}"

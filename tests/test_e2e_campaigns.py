@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignState, Role, Submission
-from tests.browser import log_in
+from tests.browser import log_in, press_submit
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +90,7 @@ def test_coordinator_publishes_the_xinxiang_notice_to_a_subtree(page, live_serve
         page.locator(f"#essays-{i}-post").fill("卫辉市水利局工程股股长")
         page.locator(f"#essays-{i}-text").fill("质量是水利工程的生命线。")
     assert page.locator("#essays-2-title").count() == 0
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     db.session.expire_all()
     submission = db.session.scalar(sa.select(Submission).filter_by(unit_id=xinxiang["counties"][0].id))

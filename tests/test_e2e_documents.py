@@ -12,7 +12,7 @@ from campaign.extensions import db
 from campaign.forms.wordcount import count_words
 from campaign.models import Role, Submission, SubmissionState
 from campaign.reports.template import TABLE_SHEET
-from tests.browser import log_in
+from tests.browser import log_in, press_submit
 from tests.document_files import plain_table
 from tests.rollup_data import annex1_data
 
@@ -64,7 +64,7 @@ def test_clerk_fills_the_template_offline_uploads_confirms_and_submits(page, liv
     page.wait_for_url(f"**/unit/deliverables/{annex1.id}")
     assert page.get_by_label("组织开展学习情况").input_value() == values[3]
     assert page.locator("#documents-1-name").input_value() == "质量工作要点"
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     db.session.expire_all()
     stored = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=annex1.id, unit_id=beijing.id))

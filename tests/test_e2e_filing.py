@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Submission, SubmissionState
-from tests.browser import fill_annex1, log_in
+from tests.browser import fill_annex1, log_in, press_submit
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_reporter_fills_both_annexes_and_gets_receipts(page, live_server, beijin
     page.get_by_role("link", name="附件1").click()
     fill_annex1(page, leader="省委书记作出批示，要求抓好《纲要》贯彻落实。", study="召开党组理论学习中心组专题学习会。",
                 documents=[("实施方案", "市委、市政府", "已印发"), ("工作要点", "市市场监管局", "起草中")])
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     assert "报送回执" in page.content()
     receipt = page.locator(".receipt-no").inner_text()
@@ -47,13 +47,13 @@ def test_reporter_fills_both_annexes_and_gets_receipts(page, live_server, beijin
     page.locator("#exemplars").fill("学" * 841)                      # 3001
     assert "is-over" in counter.get_attribute("class")
     assert "还需删减 1 字" in counter.inner_text()
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_load_state()
     assert "共 3001 字" in page.content() and "还需删减 1 字" in page.content()
     assert page.locator("#learning").input_value() == "学" * 540     # nothing lost
     page.locator("#exemplars").fill("学" * 840)
     assert "is-warning" in counter.get_attribute("class")
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     assert not page.console_errors
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, Gathering, Role, Submission, SubmissionState
-from tests.browser import fill_annex1, log_in
+from tests.browser import fill_annex1, log_in, press_submit
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def file_as_city(page, base, username, study, documents):
     assert "河南省市场监督管理局" in page.locator("table.list").inner_text()  # the relay, not the ministry's notice
     page.get_by_role("link", name="附件1").click()
     fill_annex1(page, study=study, documents=documents)
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     log_out(page)
 
@@ -98,7 +98,7 @@ def test_ministry_province_city_and_back_up(page, live_server, chain, tmp_path):
     page.get_by_role("button", name="保存草稿").first.click()
     page.get_by_role("button", name="附上本级汇总表 / 汇编").click()
     assert "汇总表" in page.locator("ul.uploads").inner_text()
-    page.get_by_role("button", name="报送", exact=True).click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     log_out(page)
 

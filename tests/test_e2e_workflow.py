@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Role, Revision, Submission, SubmissionState
-from tests.browser import fill_annex1, log_in
+from tests.browser import fill_annex1, log_in, press_submit
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def file_annex1(page):
     page.get_by_role("link", name="附件1").click()
     fill_annex1(page, study=FIRST, documents=DOCUMENTS, publicity="开设“质量强国”专栏。",
                 experience="清单化推进，季度调度。")
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     assert page.locator(".receipt-no").inner_text().startswith("HZ")
 
@@ -55,7 +55,7 @@ def file_annex2_near_the_limit(page):
     page.locator("#exemplars").fill("学" * 560 + "典型案例")                 # cut back: 2,804
     assert "is-warning" in counter.get_attribute("class")
     assert "is-over" not in counter.get_attribute("class")
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
 
 
@@ -87,7 +87,7 @@ def test_file_return_correct_resubmit_and_download(page, live_server, round_trip
     assert REASON in page.get_by_role("alert").filter(has_text="已退回").inner_text()
     assert page.locator("#documents-1-name").input_value() == DOCUMENTS[1][0]   # the earlier filing is all there
     page.get_by_label("组织开展学习情况").fill(CORRECTED)
-    page.get_by_role("button", name="报送").click()
+    press_submit(page)
     page.wait_for_url("**/receipt")
     assert "第 2 次" in page.locator(".facts").inner_text()
     log_out(page)

@@ -6,6 +6,8 @@ so a refused form re-renders with nothing lost.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -218,6 +220,43 @@ def check_data(data: dict, form_def: dict) -> tuple[dict | None, list[str], list
     problems = [f"{labels.get(name, name)}：{message}" for name, messages in _flat_errors(strict.errors)
                 for message in messages]
     return stored, problems, list(getattr(strict, "limit_errors", []))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix, for the summary at the top of a refused form: where, what, and the id
+    of the control to jump to."""
+
+    label: str
+    message: str
+    anchor: str
+
+
+def problems(form) -> list[Problem]:
+    """Every problem of a validated form, in the form's order; 字数 limits point at their first field."""
+    found: list[Problem] = []
+    for spec in form.form_def["fields"]:
+        key, kind = spec["key"], spec["type"]
+        field = getattr(form, key, None)
+        if field is None:
+            continue
+        if kind in ("text", "textarea", "section"):
+            found += [Problem(spec["label"], m, field.id) for m in field.errors]
+        elif kind in ("rows", "photos"):
+            found += [Problem(spec["label"], m, f"field-{key}") for m in field.errors if isinstance(m, str)]
+            columns = {c["key"]: c["label"] for c in spec.get("columns", [])}
+            for index, entry in enumerate(field.entries):
+                for column, messages in entry.form.errors.items():
+                    label = f"{spec['label']}第 {index + 1} 项 · {columns.get(column, column)}"
+                    found += [Problem(label, m, f"{key}-{index}-{column}") for m in messages if isinstance(m, str)]
+    for limit, message in zip(_exceeded(form), getattr(form, "limit_errors", [])):
+        found.append(Problem(limit["label"], message, limit["fields"][0]))
+    return found
+
+
+def _exceeded(form) -> list[dict]:
+    return [limit for limit in form.form_def.get("limits", [])
+            if sum(count_words(getattr(form, key).data or "") for key in limit["fields"]) > limit["max_words"]]
 
 
 def _flat_errors(errors: dict, prefix: str = ""):

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from ..access import reporter_deliverable_or_404, role_required
 from ..errors import DATABASE_UNAVAILABLE
 from ..extensions import db
-from ..forms.submission import build_form_class, data_to_formdata, form_to_data
+from ..forms.submission import build_form_class, data_to_formdata, form_to_data, problems
 from ..models import Deliverable, Photo, Role, Submission, utcnow
 from ..services import WorkflowError
 from ..services.photos import add_photos, discard_files, photos_of, remove_photo
@@ -45,6 +45,7 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
         "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
         standing=unit_standing(deliverable, submission.unit_id, now, submission=submission), form=form,
         conflict=conflict, error=error, notice=notice, now=now, photos=photos_of(submission),
+        problems=problems(form) if error and (form.errors or getattr(form, "limit_errors", None)) else [],
         photo_errors=photo_errors or {}, relay=relay_panel(deliverable, submission.unit_id),
         uploads=uploads_of(submission), upload_errors=upload_errors or [],
     ), status
@@ -73,7 +74,9 @@ def _handle_post(deliverable: Deliverable, submission: Submission, formdata: Mul
     strict = action == "submit"
     form = build_form_class(deliverable.form, strict=strict)(formdata=formdata, meta={"csrf": False})
     if not form.validate():
-        message = "报送未成功：请按标红的提示修改后再报送。" if strict else "保存未成功：请按标红的提示修改。"
+        count = len(problems(form))
+        message = (f"报送未成功：请修改以下 {count} 处后再报送。" if strict
+                   else f"保存未成功：请修改以下 {count} 处。")
         return render_form(deliverable, submission, form, status=400, error=message)
     data = form_to_data(form, deliverable.form)
     deliverable_id = deliverable.id  # read before the commit expires it

@@ -187,4 +187,20 @@
   });
   document.querySelectorAll('[data-rows]').forEach(renumber);
   restore();
+
+  // A refused post: focus the list of problems; each link puts the cursor in its field.
+  var summary = document.getElementById('error-summary');
+  if (summary) {
+    summary.focus();
+    summary.addEventListener('click', function (event) {
+      var link = event.target.closest('a[data-focus]');
+      if (!link) { return; }
+      var target = document.getElementById(link.getAttribute('data-focus'));
+      if (!target) { return; }
+      event.preventDefault();
+      var control = target.matches('input, textarea, select') ? target : target.querySelector('input:not([type=hidden]), textarea, select, button');
+      target.scrollIntoView({ block: 'center' });
+      (control || target).focus({ preventScroll: true });
+    });
+  }
 }());

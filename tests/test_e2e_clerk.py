@@ -1,0 +1,89 @@
+"""A clerk's day in Chromium: the moments that made clerks phone the coordinator (refused 报送,
+irreversible steps, a lost session, a phone screen, two tabs)."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import Role, Submission, SubmissionState
+from campaign.services.submissions import get_submission, submit
+from tests.browser import fill_annex1, log_in
+from tests.helpers import annex1
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def clerk(make_unit, make_user, make_campaign):
+    unit = make_unit("河南省市场监督管理局")
+    reporter = make_user(Role.reporter, unit=unit, username="henan")
+    campaign = make_campaign(units=[unit, make_unit("湖北省市场监督管理局")])
+    db.session.commit()
+    return {"unit": unit, "reporter": reporter, "campaign": campaign, "annex1": campaign.deliverables[0],
+            "annex2": campaign.deliverables[1]}
+
+
+def stored(deliverable, unit) -> Submission | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=unit.id))
+
+
+def test_a_refused_submit_lists_every_problem_with_a_link_and_takes_the_focus(live_server, page, clerk):
+    log_in(page, live_server, "henan", "/unit/")
+    page.goto(f"{live_server}/unit/deliverables/{clerk['annex1'].id}")
+    page.locator("#study").fill("召开党组会专题学习。")
+    page.get_by_role("button", name="报送", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="确认报送").click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    links = summary.get_by_role("link")
+    texts = links.all_inner_texts()
+    count = int(re.search(r"请修改以下 (\d+) 处", summary.inner_text()).group(1))
+    assert count == len(texts) >= 3
+    assert any(t.startswith("领导同志批示情况：") for t in texts)
+    assert any("出台贯彻落实《纲要》文件情况" in t for t in texts)
+    # Following a link puts the cursor in that field, ready to type.
+    summary.get_by_role("link", name=re.compile("^领导同志批示情况")).click()
+    assert page.evaluate("document.activeElement.id") == "leader_instructions"
+    page.keyboard.type("主要负责同志作出批示。")
+    assert page.locator("#study").input_value() == "召开党组会专题学习。"  # nothing lost
+    assert stored(clerk["annex1"], clerk["unit"]).state is not SubmissionState.submitted
+
+
+def test_submitting_asks_first_in_the_page_and_cancel_keeps_the_draft(live_server, page, clerk):
+    log_in(page, live_server, "henan", "/unit/")
+    page.goto(f"{live_server}/unit/deliverables/{clerk['annex1'].id}")
+    fill_annex1(page, study="召开党组会专题学习。", documents=[("实施方案", "省委、省政府", "已印发")])
+    page.on("dialog", lambda d: pytest.fail(f"a native dialog appeared: {d.message}"))
+    page.get_by_role("button", name="报送", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.is_visible() and "报送后如需修改须先撤回" in dialog.inner_text()
+    page.keyboard.press("Escape")  # the keyboard closes it; nothing was sent
+    assert not dialog.is_visible()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "报送"
+    saved = stored(clerk["annex1"], clerk["unit"])
+    assert saved is None or saved.state is not SubmissionState.submitted
+    page.get_by_role("button", name="报送", exact=True).click()
+    dialog.get_by_role("button", name="确认报送").click()
+    page.wait_for_url("**/receipt")
+    assert stored(clerk["annex1"], clerk["unit"]).state is SubmissionState.submitted
+
+
+def test_accepting_asks_first_and_says_the_unit_can_no_longer_change_it(live_server, page, clerk):
+    submission = get_submission(clerk["annex1"], clerk["unit"])
+    submit(submission, annex1(), base_version=None, user=clerk["reporter"])
+    db.session.commit()
+    log_in(page, live_server, clerk["campaign"].coordinators[0].username)
+    page.goto(f"{live_server}/coordinator/submissions/{submission.id}")
+    page.get_by_role("button", name="采用", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    assert "采用后单位不能再撤回或修改" in dialog.inner_text()
+    dialog.get_by_role("button", name="取消").click()
+    assert stored(clerk["annex1"], clerk["unit"]).state is SubmissionState.submitted
+    page.get_by_role("button", name="采用", exact=True).click()
+    dialog.get_by_role("button", name="确认采用").click()
+    page.wait_for_load_state()
+    assert stored(clerk["annex1"], clerk["unit"]).state is SubmissionState.accepted

@@ -53,10 +53,22 @@ def load_user(user_id: str) -> User | None:
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send to the login page; a form post keeps its fields so nothing typed is lost."""
+    return login_keeping_post()
+
+
+def login_keeping_post(status: int = 401):
+    """The login page, right here: a form post's fields ride along in the page and come back in the
+    form after login (also when the session, and with it the page's security token, is gone)."""
     resume = ""
     if request.method == "POST" and request.endpoint in RESUMABLE_ENDPOINTS:
         fields = {k: request.form.getlist(k) for k in request.form if k != "csrf_token"}
         resume = json.dumps(fields, ensure_ascii=False)
     form = LoginForm(next=request.full_path if request.method == "GET" else request.path, resume=resume)
-    message = "登录已过期，请重新登录。您填写的内容已保留，登录后请检查并保存。" if resume else "请先登录。"
-    return render_template("auth/login.html", form=form, message=message), 401
+    if resume:
+        message = ("登录已过期（可能已在其他窗口退出）。您填写的内容已保留在本页，尚未保存；"
+                   "请在下方重新登录，登录后回到填报页，内容会原样恢复，请检查后再保存或报送。")
+    elif request.method == "POST":
+        message = "登录已过期，请重新登录后再操作。"
+    else:
+        message = ""  # the first visit: just the login page, no reproach
+    return render_template("auth/login.html", form=form, message=message, kept=bool(resume)), status

@@ -85,5 +85,78 @@ def test_accepting_asks_first_and_says_the_unit_can_no_longer_change_it(live_ser
     assert stored(clerk["annex1"], clerk["unit"]).state is SubmissionState.submitted
     page.get_by_role("button", name="采用", exact=True).click()
     dialog.get_by_role("button", name="确认采用").click()
-    page.wait_for_load_state()
+    page.get_by_text("已采用河南省市场监督管理局的材料。").wait_for()
     assert stored(clerk["annex1"], clerk["unit"]).state is SubmissionState.accepted
+
+
+def test_a_lost_session_offers_login_in_place_and_brings_every_field_back(live_server, page, clerk):
+    log_in(page, live_server, "henan", "/unit/")
+    page.goto(f"{live_server}/unit/deliverables/{clerk['annex1'].id}")
+    fill_annex1(page, study="召开党组会专题学习，班子成员逐章研读。", documents=[("实施方案", "省委、省政府", "已印发"),
+                                                                        ("任务清单", "省市场监管局", "起草中")])
+    page.context.clear_cookies()  # the session is gone: cookies cleared, or logged out in another tab
+    page.get_by_role("button", name="报送", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="确认报送").click()
+    page.wait_for_load_state()
+    assert "您填写的内容已保留在本页" in page.content()
+    assert page.get_by_label("用户名").is_visible()  # log in right here, no dead end
+    page.get_by_label("用户名").fill("henan")
+    from tests.conftest import PASSWORD
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server}/auth/login")  # the form is shown in the login's answer
+    assert page.locator("#study").input_value() == "召开党组会专题学习，班子成员逐章研读。"
+    assert page.locator("#documents-1-name").input_value() == "任务清单"
+    assert page.locator("#documents-1-progress").input_value() == "起草中"
+    assert page.get_by_label("联系人", exact=True).input_value() == "王建国"
+    assert "内容已恢复，尚未保存" in page.content()
+    page.get_by_role("button", name="报送", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="确认报送").click()
+    page.wait_for_url("**/receipt")
+    saved = stored(clerk["annex1"], clerk["unit"])
+    assert saved.state is SubmissionState.submitted and saved.data["documents"][1]["name"] == "任务清单"
+
+
+def test_the_first_visit_is_a_login_page_without_reproach(live_server, page):
+    page.goto(live_server + "/unit/")
+    assert page.get_by_label("用户名").is_visible()
+    assert "请先登录" not in page.content()
+
+
+def test_two_windows_of_one_clerk_are_told_apart_from_a_colleague(live_server, page, clerk):
+    log_in(page, live_server, "henan", "/unit/")
+    url = f"{live_server}/unit/deliverables/{clerk['annex1'].id}"
+    page.goto(url)
+    second = page.context.new_page()
+    second.goto(url)
+    page.locator("#study").fill("第一个窗口写的。")
+    page.get_by_role("button", name="保存草稿", exact=True).last.click()
+    page.wait_for_load_state()
+    second.locator("#study").fill("第二个窗口写的。")
+    second.get_by_role("button", name="保存草稿", exact=True).last.click()
+    second.wait_for_load_state()
+    text = second.content()
+    assert "您已在另一个窗口（或标签页）保存了新的内容" in text and "您在另一个窗口保存的版本" in text
+    assert clerk["reporter"].name not in second.locator(".flash-error, #form-error, .conflict").first.inner_text()
+    assert second.locator("#study").input_value() == "第二个窗口写的。"  # nothing lost
+
+
+def test_a_stale_copy_in_this_browser_is_named_and_can_be_discarded(live_server, page, clerk):
+    log_in(page, live_server, "henan", "/unit/")
+    url = f"{live_server}/unit/deliverables/{clerk['annex1'].id}"
+    page.goto(url)
+    page.locator("#study").fill("系统中的版本。")
+    page.get_by_role("button", name="保存草稿", exact=True).last.click()
+    page.wait_for_load_state()
+    page.route("**/autosave", lambda route: route.abort())  # the network drops: the text stays only here
+    page.locator("#study").fill("只在本机的旧内容。")
+    fresh = page.context.new_page()
+    fresh.goto(url)
+    note = fresh.locator(".restored")
+    assert "本机浏览器" in note.inner_text() and "尚未保存到系统" in note.inner_text()
+    assert fresh.locator("#study").input_value() == "只在本机的旧内容。"
+    page.close()  # the old window is gone; its copy is what remains
+    note.get_by_role("button", name="丢弃本机副本，显示系统中保存的版本").click()
+    fresh.wait_for_load_state()
+    assert fresh.locator("#study").input_value() == "系统中的版本。"
+    assert fresh.locator(".restored").count() == 0

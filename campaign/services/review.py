@@ -35,7 +35,7 @@ def return_(submission: Submission, *, reason: str, user: User, now: datetime | 
     submission.return_reason = reason
     record("returned", user=user, campaign_id=submission.deliverable.campaign_id,
            unit_id=submission.unit_id, submission_id=submission.id, reason=reason)
-    _flush(submission)
+    _flush(submission, user)
     return submission
 
 
@@ -48,7 +48,7 @@ def accept(submission: Submission, *, user: User, now: datetime | None = None) -
     submission.accepted_by_id = user.id
     record("accepted", user=user, campaign_id=submission.deliverable.campaign_id,
            unit_id=submission.unit_id, submission_id=submission.id)
-    _flush(submission)
+    _flush(submission, user)
     return submission
 
 
@@ -77,7 +77,7 @@ def extend(submission: Submission, *, deadline: datetime, reason: str, user: Use
             submission.is_late = late
     record("extension_granted", user=user, campaign_id=deliverable.campaign_id, unit_id=submission.unit_id,
            submission_id=submission.id, deadline=deadline.isoformat(), reason=reason)
-    _flush(submission)
+    _flush(submission, user)
     return extension
 
 

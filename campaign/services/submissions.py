@@ -29,12 +29,17 @@ REFUSALS = {
 
 
 class EditConflict(WorkflowError):
-    """Someone else saved this submission since the user's copy was loaded."""
+    """Someone (or the same user in another window) saved this submission since the user's copy was loaded."""
 
-    def __init__(self, current: Submission):
+    def __init__(self, current: Submission, user: User | None = None):
         self.current = current
-        who = current.updated_by.name if current.updated_by else "同单位的其他人员"
-        super().__init__(f"{who}已在您编辑期间保存了新的内容。请对照下方两个版本，合并后再保存。")
+        self.same_user = user is not None and current.updated_by_id == user.id
+        if self.same_user:
+            message = "您已在另一个窗口（或标签页）保存了新的内容。请对照下方两个版本，合并后再保存。"
+        else:
+            who = current.updated_by.name if current.updated_by else "同单位的其他人员"
+            message = f"{who}已在您编辑期间保存了新的内容。请对照下方两个版本，合并后再保存。"
+        super().__init__(message)
 
 
 def check_transition(action: str, submission: Submission) -> None:
@@ -82,19 +87,19 @@ def initial_data(submission: Submission) -> dict:
 
 def _write(submission: Submission, data: dict, base_version: int | None, user: User, now: datetime) -> None:
     if base_version is not None and base_version != submission.version:
-        raise EditConflict(submission)
+        raise EditConflict(submission, user)
     submission.data = keep_known_photos(submission, data)
     submission.updated_at = now
     submission.updated_by_id = user.id
 
 
-def _flush(submission: Submission) -> None:
+def _flush(submission: Submission, user: User) -> None:
     try:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
         db.session.refresh(submission)
-        raise EditConflict(submission) from None
+        raise EditConflict(submission, user) from None
 
 
 def save_draft(submission: Submission, data: dict, *, base_version: int | None, user: User,
@@ -108,7 +113,7 @@ def save_draft(submission: Submission, data: dict, *, base_version: int | None, 
         submission.state = S.draft
         record("draft_started", user=user, campaign_id=submission.deliverable.campaign_id,
                unit_id=submission.unit_id, submission_id=submission.id)
-    _flush(submission)
+    _flush(submission, user)
     return submission
 
 
@@ -142,7 +147,7 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     record("submitted", user=user, campaign_id=deliverable.campaign_id, unit_id=submission.unit_id,
            submission_id=submission.id, revision=number, late=late, receipt_no=revision.receipt_no,
            on_behalf=on_behalf)
-    _flush(submission)
+    _flush(submission, user)
     return revision
 
 
@@ -157,5 +162,5 @@ def withdraw(submission: Submission, *, user: User, now: datetime | None = None)
     submission.updated_by_id = user.id
     record("withdrawn", user=user, campaign_id=submission.deliverable.campaign_id,
            unit_id=submission.unit_id, submission_id=submission.id)
-    _flush(submission)
+    _flush(submission, user)
     return submission

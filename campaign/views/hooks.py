@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import timefmt
 from ..access import coordinates_relays
-from ..auth import RESUMABLE_ENDPOINTS
+from ..auth import RESUMABLE_ENDPOINTS, login_keeping_post
 from ..extensions import db
 from ..models import record
 from ..services.accounts import password_expired
@@ -72,8 +72,12 @@ def init_app(app: Flask) -> None:
                 return resume[request.endpoint]()
             except HTTPException as refused:  # not this user's form: the access refusal comes first
                 return app.handle_http_exception(refused)
+        if not current_user.is_authenticated:
+            # The session is gone (cookies cleared, logged out elsewhere): log in right here, and a
+            # form's fields come back after login.
+            return login_keeping_post(status=400)
         return render_template("errors/error.html", code=400, title="页面已过期",
-                               message="安全校验失败：页面打开时间过长或已在别处退出。请返回上一页，刷新后重试。"), 400
+                               message="安全校验失败：页面打开时间过长。请返回上一页，刷新后重试。"), 400
 
     for code, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(code, _error_page(code, title, message))

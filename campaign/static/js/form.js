@@ -130,6 +130,27 @@
     if (saved.version) { versionInput.value = saved.version; }
     say('已恢复本机浏览器中保存的未提交内容，请检查后保存。', 'warn');
     refreshCounters();
+    offerDiscard(saved.at);
+  }
+
+  // Say plainly where the text came from, and let the clerk go back to what the system holds.
+  function offerDiscard(at) {
+    var note = document.createElement('div');
+    note.className = 'flash flash-warn restored';
+    note.setAttribute('role', 'alert');
+    var when = at ? new Date(at) : null;
+    var stamp = when ? (when.getMonth() + 1) + '月' + when.getDate() + '日 ' +
+      ('0' + when.getHours()).slice(-2) + ':' + ('0' + when.getMinutes()).slice(-2) : '';
+    note.appendChild(document.createTextNode('下面的内容来自本机浏览器' + (stamp ? '于 ' + stamp + ' ' : '') +
+      '保存的副本，尚未保存到系统（可能是另一个窗口或上次未保存的内容）。请检查后点击“保存草稿”；如果这是旧内容，'));
+    var discard = document.createElement('button');
+    discard.type = 'button';
+    discard.className = 'link';
+    discard.textContent = '丢弃本机副本，显示系统中保存的版本';
+    discard.addEventListener('click', function () { clearBackup(); window.location.reload(); });
+    note.appendChild(discard);
+    note.appendChild(document.createTextNode('。'));
+    form.parentNode.insertBefore(note, form);
   }
 
   function csrf() {

@@ -80,7 +80,7 @@ def test_coordinator_publishes_the_xinxiang_notice_to_a_subtree(page, live_serve
 
     page.get_by_role("button", name="退出").click()
     log_in(page, live_server, "weihui", "/unit/")
-    todo = page.locator("table.list")
+    todo = page.locator("table.list").first  # 待报送
     assert TITLE in todo.inner_text()
     page.get_by_role("link", name="《质量强国建设纲要》学习活动情况").click()
     page.get_by_label("学习活动情况汇报", exact=True).fill("局党组召开专题会议传达学习《纲要》，组织干部职工集中学习两次。")

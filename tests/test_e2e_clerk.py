@@ -160,3 +160,64 @@ def test_a_stale_copy_in_this_browser_is_named_and_can_be_discarded(live_server,
     fresh.wait_for_load_state()
     assert fresh.locator("#study").input_value() == "系统中的版本。"
     assert fresh.locator(".restored").count() == 0
+
+
+def fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 375, "height": 740},
+                                  is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_reporters_whole_flow_fits_a_phone(live_server, phone, clerk):
+    page = phone
+    page.goto(live_server + "/auth/login")
+    assert fits(page)
+    log_in(page, live_server, "henan", "/unit/")
+    assert fits(page), "待办 scrolls sideways"
+    card = page.locator("table.list.cards tbody tr").first
+    assert card.evaluate("el => getComputedStyle(el).display") == "block"  # a card, not a table row
+    labels = card.evaluate("el => [...el.cells].map(td => getComputedStyle(td, '::before').content)")
+    assert '"状态"' in labels and '"截止时间"' in labels  # each value is labelled in its card
+    topbar = page.locator(".topbar").bounding_box()
+    assert topbar["height"] < 140  # the header does not wrap a character per line
+    page.get_by_role("link", name="附件1").first.click()
+    assert fits(page), "附件1 scrolls sideways"
+    fill_annex1(page, study="召开党组会专题学习。", documents=[("贯彻落实《质量强国建设纲要》实施方案", "省委、省政府", "已印发")])
+    assert fits(page)
+    page.get_by_role("button", name="报送", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="确认报送").click()
+    page.wait_for_url("**/receipt")
+    assert fits(page), "the receipt scrolls sideways"
+    page.get_by_role("link", name="返回待办").click()
+    assert fits(page)
+    assert page.locator("details.finished summary").inner_text().startswith("已办（1）")
+    page.get_by_role("link", name="附件2").first.click()
+    assert fits(page), "附件2 scrolls sideways"
+
+
+def in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.evaluate("window.innerHeight")
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def test_the_annex2_total_stays_in_view_while_writing_any_section(live_server, page, clerk):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    log_in(page, live_server, "henan", "/unit/")
+    page.goto(f"{live_server}/unit/deliverables/{clerk['annex2'].id}")
+    total = page.locator(".wordcount.total")
+    page.locator("#learning").fill("学" * 540)
+    page.locator("#learning").scroll_into_view_if_needed()
+    assert in_view(page, total) and "字数 540 / 3000" in total.inner_text()
+    parts = page.locator(".limit-part")
+    assert parts.count() == 5 and parts.first.inner_text().replace(" ", "") == "一、540"
+    page.locator("#exemplars").fill("学" * 100)
+    page.locator("#exemplars").scroll_into_view_if_needed()
+    assert in_view(page, total) and "字数 640 / 3000" in total.inner_text()
+    assert parts.last.inner_text().replace(" ", "") == "五、100"

@@ -37,7 +37,7 @@ def log_out(page):
 
 def file_as_city(page, base, username, study, documents):
     log_in(page, base, username, "/unit/")
-    assert "河南省市场监督管理局" in page.locator("table.list").inner_text()  # the relay, not the ministry's notice
+    assert "河南省市场监督管理局" in page.locator("table.list").first.inner_text()  # the relay, not the ministry's notice
     page.get_by_role("link", name="附件1").click()
     fill_annex1(page, study=study, documents=documents)
     press_submit(page)

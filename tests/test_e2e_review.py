@@ -64,7 +64,7 @@ def test_coordinator_returns_a_submission_and_the_reporter_sees_the_reason(page,
 
     page.get_by_role("button", name="退出").click()
     log_in(page, live_server, "beijing", "/unit/")
-    assert REASON in page.locator("table.list").inner_text()
+    assert REASON in page.locator("table.list").first.inner_text()
     page.get_by_role("link", name="附件1").click()
     alert = page.get_by_role("alert").filter(has_text="已退回")
     assert REASON in alert.inner_text()

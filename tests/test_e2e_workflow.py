@@ -82,7 +82,7 @@ def test_file_return_correct_resubmit_and_download(page, live_server, round_trip
     log_out(page)
 
     log_in(page, live_server, "beijing", "/unit/")
-    assert REASON in page.locator("table.list").inner_text()
+    assert REASON in page.locator("table.list").first.inner_text()
     page.get_by_role("link", name="附件1").click()
     assert REASON in page.get_by_role("alert").filter(has_text="已退回").inner_text()
     assert page.locator("#documents-1-name").input_value() == DOCUMENTS[1][0]   # the earlier filing is all there

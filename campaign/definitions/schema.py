@@ -298,3 +298,17 @@ def _check_rows(c: _Checker, item: dict, where: str) -> dict:
 def load_form_text(text: str) -> dict:
     """Parse and validate a form definition written in YAML."""
     return validate_form(parse_yaml(text))
+
+
+def field_labels(form: dict) -> dict[str, str]:
+    """Each field's label by key."""
+    return {spec["key"]: spec["label"] for spec in form["fields"]}
+
+
+_NUMBERING = re.compile(r"^\s*([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、])")
+
+
+def short_label(label: str) -> str:
+    """A section's number where it has one ("一、学习《纲要》有关情况" → "一、"), else its first words."""
+    match = _NUMBERING.match(label)
+    return match.group(1) if match else (label[:6] + "…" if len(label) > 7 else label)

@@ -113,6 +113,17 @@ class Campaign(db.Model):
         parts = [self.contact_department, self.contact_name, self.contact_phone]
         return " ".join(p for p in parts if p)
 
+    @property
+    def year(self) -> int:
+        """The year of the notice: issued, else published, else created."""
+        when = self.issued_on or self.published_at or self.created_at or utcnow()
+        return when.year
+
+    @property
+    def tag(self) -> str:
+        """What tells this notice from another of the same title: issuer, 文号 and year."""
+        return " · ".join(p for p in (self.issuer, self.doc_number, f"{self.year}年") if p)
+
 
 class Deliverable(db.Model):
     __tablename__ = "deliverables"

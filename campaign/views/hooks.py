@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import timefmt
 from ..access import coordinates_relays
+from ..definitions.schema import field_labels, short_label
 from ..auth import RESUMABLE_ENDPOINTS, login_keeping_post
 from ..extensions import db
 from ..models import record
@@ -104,4 +105,5 @@ def init_app(app: Flask) -> None:
         format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=timefmt.time_left,
         format_span=timefmt.format_span, zone_name=timefmt.zone_name, count_words=count_words,
         word=word, kind_label=kind_label, coordinates_relays=coordinates_relays, default_zone=timefmt.DEFAULT_ZONE,
+        field_labels=field_labels, short_label=short_label,
     )

@@ -192,6 +192,8 @@
 
     var fields = fieldsFor(counter);
     var limit = parseLimit(counter.getAttribute('data-limit'));
+    var compact = counter.hasAttribute('data-wordcount-compact');  // a part's count beside a total
+    if (compact) { counter.removeAttribute('aria-live'); }
     var summary = document.createElement('span');
     summary.className = 'wordcount-summary';
     var excess = document.createElement('span');
@@ -210,7 +212,7 @@
         words += t[0];
         chars += t[1];
       }
-      var text = '字数 ' + words + (limit ? ' / ' + limit : '') +
+      var text = compact ? String(words) : '字数 ' + words + (limit ? ' / ' + limit : '') +
         '\u3000字符数（不计空格）' + chars;
       var over = limit !== null && words > limit;
       var warning = limit !== null && !over && words * 10 >= limit * 9;

@@ -221,3 +221,36 @@ def test_the_annex2_total_stays_in_view_while_writing_any_section(live_server, p
     page.locator("#exemplars").scroll_into_view_if_needed()
     assert in_view(page, total) and "字数 640 / 3000" in total.inner_text()
     assert parts.last.inner_text().replace(" ", "") == "五、100"
+
+
+def test_the_reminder_page_keeps_its_action_in_view_with_a_count_and_pages_long_lists(live_server, page, make_unit,
+                                                                                     make_campaign):
+    units = [make_unit(f"第{i:03d}县市场监督管理局") for i in range(1, 121)]
+    campaign = make_campaign(units=units)
+    db.session.commit()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, live_server, campaign.coordinators[0].username)
+    page.goto(f"{live_server}/coordinator/campaigns/{campaign.id}/reminders/")
+    count = page.locator("[data-selection-count]")
+    preview = page.get_by_role("button", name="预览催报")
+    assert in_view(page, preview) and in_view(page, count)  # no scrolling 5,000 px to reach it
+    assert count.inner_text() == "已选 0 个单位"
+    first_list = page.locator("table[data-pager]").first
+    visible = first_list.locator("tbody tr:visible")
+    assert visible.count() == 50
+    assert "共 120 个单位，第 1 / 3 页" in page.locator(".pager-status").first.inner_text()
+    page.get_by_label("催报第001县市场监督管理局").first.check()
+    page.get_by_role("button", name="下一页").first.click()
+    assert "第051县" in visible.first.inner_text()
+    page.get_by_label("催报第060县市场监督管理局").first.check()
+    assert count.inner_text() == "已选 2 个单位"
+    page.get_by_label("按名称筛选单位").first.fill("第11")
+    assert visible.count() == 10 and all("第11" in t for t in visible.all_inner_texts())
+    page.get_by_label("按名称筛选单位").first.fill("")
+    page.get_by_label("全部 120 个未报单位（不必逐个勾选）").first.check()
+    assert count.inner_text() == "已选 120 个单位"
+    page.get_by_label("全部 120 个未报单位（不必逐个勾选）").first.uncheck()
+    preview.click()
+    page.wait_for_load_state()
+    text = page.locator("main").inner_text()
+    assert "第001县市场监督管理局" in text and "第060县市场监督管理局" in text  # ticked on another page, still sent

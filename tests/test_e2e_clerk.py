@@ -254,3 +254,36 @@ def test_the_reminder_page_keeps_its_action_in_view_with_a_count_and_pages_long_
     page.wait_for_load_state()
     text = page.locator("main").inner_text()
     assert "第001县市场监督管理局" in text and "第060县市场监督管理局" in text  # ticked on another page, still sent
+
+
+def test_a_city_coordinator_chooses_recipients_from_its_own_branch_with_a_search_for_the_rest(
+        live_server, page, make_unit, make_user, make_campaign):
+
+    ministry = make_unit("国家市场监督管理总局")
+    henan = make_unit("河南省市场监督管理局", parent=ministry)
+    hubei = make_unit("湖北省市场监督管理局", parent=ministry)
+    xinxiang = make_unit("新乡市市场监督管理局", parent=henan)
+    counties = [make_unit(f"新乡市{n}市场监督管理局", parent=xinxiang) for n in ("卫辉", "辉县", "长垣")]
+    wuhan = make_unit("武汉市市场监督管理局", parent=hubei)
+    coordinator = make_user(Role.coordinator, unit=xinxiang, username="xinxiang")
+    campaign = make_campaign(units=counties, coordinator=coordinator, publish_it=False)
+    db.session.commit()
+    log_in(page, live_server, "xinxiang")
+    page.goto(f"{live_server}/coordinator/campaigns/{campaign.id}/recipients")
+    for county in counties:
+        assert page.get_by_label(county.name, exact=True).is_visible()  # its own branch, open
+    assert not page.get_by_label(wuhan.name, exact=True).is_visible()  # another province: folded
+    assert page.locator("li[data-name='新乡市市场监督管理局'] [data-branch-count]").first.inner_text() == "已选 3 / 3"
+    page.get_by_label("按名称查找单位").fill("武汉")
+    assert page.get_by_label(wuhan.name, exact=True).is_visible()
+    assert not page.get_by_label(counties[0].name, exact=True).is_visible()
+    assert "找到 1 个单位" in page.locator(".tree-search-status").inner_text()
+    page.get_by_label(wuhan.name, exact=True).check()
+    page.get_by_label("按名称查找单位").fill("")
+    assert page.get_by_label(counties[0].name, exact=True).is_visible()
+    assert page.locator("[data-selected-count]").inner_text() == "已选 4 个单位"
+    # Folding is by a button the keyboard reaches.
+    toggle = page.get_by_role("button", name="收起新乡市市场监督管理局的下级")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert not page.get_by_label(counties[0].name, exact=True).is_visible()

@@ -23,7 +23,7 @@ from . import WorkflowError
 from .campaign_states import REFUSALS, TRANSITIONS, allowed, check  # noqa: F401 - also used through this module
 from .relays import check_relay_deadlines
 from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees,  # noqa: F401
-                         recipient_choices, selected_units, set_recipients, started_units)
+                         home_units, recipient_choices, selected_units, set_recipients, started_units)
 
 
 def coordinated_campaigns(user: User) -> list[Campaign]:

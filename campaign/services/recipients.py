@@ -64,6 +64,27 @@ def recipient_choices(campaign: Campaign) -> list[UnitNode]:
     return node.children if node is not None else []
 
 
+def home_units(roots: list[UnitNode], unit_id: int | None) -> set[int]:
+    """The user's own part of the tree: the unit, the units above it and every unit below it
+    (shown open by default; the rest stays folded, one search away)."""
+    def walk(nodes, path):
+        for node in nodes:
+            if node.id == unit_id:
+                below = set()
+                stack = list(node.children)
+                while stack:
+                    child = stack.pop()
+                    below.add(child.id)
+                    stack.extend(child.children)
+                return set(path) | {node.id} | below
+            found = walk(node.children, path + [node.id])
+            if found:
+                return found
+        return set()
+
+    return walk(roots, []) if unit_id is not None else set()
+
+
 def units_below(unit_id: int) -> set[int]:
     """Every unit below `unit_id` (not the unit itself)."""
     return expand_subtrees(unit_parents(), [unit_id])

@@ -267,8 +267,9 @@ def _ids(name: str) -> list[int] | None:
 
 def _render_recipients(campaign, selected: set[int], status=200, error=None):
     locked = service.started_units(campaign) if campaign.state.is_published else set()
-    return render_template("campaigns/recipients.html", campaign=campaign, roots=service.recipient_choices(campaign),
-                           selected=selected,
+    roots = service.recipient_choices(campaign)
+    return render_template("campaigns/recipients.html", campaign=campaign, roots=roots, selected=selected,
+                           home=service.home_units(roots, current_user.unit_id),
                            locked=locked, form=ConfirmForm(), error=error,
                            editable=service.allowed("recipients", campaign)), status
 

@@ -287,3 +287,49 @@ def test_a_city_coordinator_chooses_recipients_from_its_own_branch_with_a_search
     toggle.focus()
     page.keyboard.press("Enter")
     assert not page.get_by_label(counties[0].name, exact=True).is_visible()
+
+
+def test_file_and_date_controls_speak_chinese_in_an_english_browser_and_titles_wrap(live_server, browser, clerk,
+                                                                                    tmp_path):
+    context = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "henan", "/unit/")
+        page.goto(f"{live_server}/unit/deliverables/{clerk['annex1'].id}")
+        chooser = page.locator(".file-button").first
+        assert chooser.inner_text() == "选择文件" and page.locator(".file-chosen").first.inner_text() == "未选择文件"
+        (tmp_path / "附件1.xlsx").write_bytes(b"x")
+        page.set_input_files("#offline-file", str(tmp_path / "附件1.xlsx"))
+        assert page.locator(".file-chosen").first.inner_text() == "已选择：附件1.xlsx"
+        # A real document title wraps inside its box instead of running out of sight.
+        page.get_by_role("button", name="增加文件").click()
+        title = "关于印发《贯彻落实〈质量强国建设纲要〉推进质量强省建设三年行动方案（2023—2025年）》的通知"
+        box = page.locator("#documents-0-name")
+        box.fill(title)
+        size = box.evaluate("el => ({scroll: el.scrollWidth, client: el.clientWidth, height: el.clientHeight})")
+        assert size["scroll"] <= size["client"] and size["height"] > 40  # wrapped onto a second line, all visible
+        page.keyboard.press("Enter")  # a one-line field takes no line break
+        assert box.input_value() == title
+        # The coordinator's date-time inputs carry a Chinese hint whatever the browser's language.
+        page.get_by_role("button", name="退出").click()
+        log_in(page, live_server, clerk["campaign"].coordinators[0].username)
+        page.goto(f"{live_server}/coordinator/campaigns/{clerk['campaign'].id}/edit")
+        hint = page.locator(".format-hint").first
+        assert "年-月-日 时:分" in hint.inner_text()
+        described = page.locator("input[type=datetime-local]").first.get_attribute("aria-describedby")
+        assert hint.get_attribute("id") in described.split()
+    finally:
+        context.close()
+
+
+def test_notices_with_the_same_title_are_told_apart(client, make_unit, make_user, make_campaign):
+    from tests.conftest import login
+
+    unit = make_unit("河南省市场监督管理局")
+    reporter = make_user(Role.reporter, unit=unit)
+    first, second = make_campaign(units=[unit]), make_campaign(units=[unit])
+    second.doc_number = "国市监质发〔2024〕3号"
+    db.session.commit()
+    login(client, reporter)
+    page = client.get("/unit/").get_data(as_text=True)
+    assert f"国市监质发〔2023〕9号 · {first.year}年" in page and f"国市监质发〔2024〕3号 · {second.year}年" in page

@@ -101,10 +101,25 @@ def test_every_field_of_the_forms_has_a_label(app, live_server, axe_page, world)
         assert unlabeled == [], f"{deliverable.key}: fields without a label: {unlabeled}"
 
 
+def fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def tab_to(page, text: str, limit: int = 120) -> None:
+    """Press Tab until the link or button reading `text` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(document.activeElement.textContent || '').trim()") == text:
+            return
+    raise AssertionError(f"{text} is not reachable by Tab")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
 def test_annex1_can_be_filled_and_submitted_by_keyboard_alone(live_server, page, make_unit, make_user,
-                                                              make_campaign):
+                                                              make_campaign, width):
     from campaign.models import Role
 
+    page.set_viewport_size({"width": width, "height": 800})
     unit = make_unit("北京市市场监督管理局")
     make_user(Role.reporter, unit=unit, username="beijing")
     campaign = make_campaign(units=[unit])
@@ -117,7 +132,11 @@ def test_annex1_can_be_filled_and_submitted_by_keyboard_alone(live_server, page,
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(live_server + "/unit/")
-    page.goto(f"{live_server}/unit/deliverables/{deliverable.id}")
+    assert fits(page)
+    tab_to(page, deliverable.label)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/unit/deliverables/{deliverable.id}")
+    assert fits(page)
 
     values = {
         "leader_instructions": "主要负责同志作出批示。", "study": "召开党组会专题学习。",
@@ -146,6 +165,14 @@ def test_annex1_can_be_filled_and_submitted_by_keyboard_alone(live_server, page,
             break
     assert typed == set(values), f"not reachable by Tab: {set(values) - typed}"
     page.wait_for_url("**/receipt")
+    assert fits(page)
+    tab_to(page, "返回待办")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/unit/")
+    tab_to(page, campaign.deliverables[1].label)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/unit/deliverables/{campaign.deliverables[1].id}")
+    assert fits(page)
     db.session.expire_all()
     stored = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=unit.id))
     assert stored.state is SubmissionState.submitted

@@ -25,7 +25,6 @@ ENV_SETTINGS = {
     "PASSWORD_LINK_HOURS": int,
     "SCHEDULER_INTERVAL": int,
     "REMINDER_MAX_ATTEMPTS": int,
-    "REMINDER_SEND_NOW": int,
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_ADDRESS_MAX_FAILURES": int,
     "LOGIN_WINDOW_MINUTES": int,
@@ -61,9 +60,6 @@ class Defaults:
     PASSWORD_LINK_HOURS = 72
     SCHEDULER_INTERVAL = 300  # seconds between reminder passes
     REMINDER_MAX_ATTEMPTS = 5  # tries per message before a failure is left to the coordinator
-    # A manual 催报 sends this many messages while the coordinator waits; the rest stay queued for
-    # the next `reminders run` (or scheduler pass), so a request never outlives the worker's timeout.
-    REMINDER_SEND_NOW = 30
     # Login throttling: tries counted over a sliding window, per account and address, and per address.
     LOGIN_MAX_FAILURES = 5
     LOGIN_ADDRESS_MAX_FAILURES = 50

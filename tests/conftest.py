@@ -9,12 +9,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from campaign import create_app
+# Jobs run at once, inside the request that queues them, unless a test starts real workers
+# (tests/test_jobs_workers.py); set before the queue is created on import.
+os.environ["CAMPAIGN_QUEUE_URL"] = "memory://"
+
+from campaign import create_app  # noqa: E402
 from campaign.extensions import db
 from campaign.definitions.presets import load_preset
 from campaign.models import Contact, Role, Submission, Unit
 from campaign.services.accounts import create_user
 from campaign.services.campaigns import create_from_preset, publish, set_recipients
+from campaign.services.jobs import start_job  # noqa: E402
 from campaign.services.photos import store_photo
 from campaign.services.relays import RelayDeliverable, create_relay
 from campaign.services.submissions import submit
@@ -225,11 +230,12 @@ def world(app, make_unit, make_user, make_campaign):
     submit(submission, {"study": annex1()["study"]}, base_version=None, user=users["own_reporter"])
     photo, _ = store_photo(submission, "photos", io.BytesIO(jpeg_bytes()), "活动.jpg", user=users["own_reporter"])
     upload = store_upload(submission, "填报表.xlsx", b"not read in this world", user=users["own_reporter"])
+    job = start_job("reminders", "发送催报邮件", total=1, user=coordinator)
     db.session.commit()
     values = {
         "deliverable_id": deliverable.id, "campaign_id": campaign.id, "submission_id": submission.id,
         "unit_id": own.id, "number": 1, "filename": "css/app.css", "kind": "xlsx", "fmt": "csv", "photo_id": photo.id,
-        "user_id": users["own_reporter"].id, "token": "not-a-valid-link", "upload_id": upload.id,
+        "user_id": users["own_reporter"].id, "token": "not-a-valid-link", "upload_id": upload.id, "job_id": job.id,
     }
     return dict(users=users, values=values)
 

@@ -66,6 +66,11 @@ EXPECTED = {
     "admin.import_template": {**ADMIN_ONLY},
     "admin.import_units": {**ADMIN_ONLY},
     "admin.confirm_import": {**ADMIN_ONLY},
+    # A job's progress: whoever started it (here the coordinator) and administrators.
+    "jobs.show": {**ANON, "own_reporter": {404}, "other_reporter": {404}, "other_coordinator": {404},
+                  "coordinator": {200}, "admin": {200}},
+    "jobs.status": {**ANON, "own_reporter": {404}, "other_reporter": {404}, "other_coordinator": {404},
+                    "coordinator": {200}, "admin": {200}},
     "admin.send_link": {**ADMIN_ONLY},
     "admin.set_active": {**ADMIN_ONLY},
     "audit.index": {**ADMIN_ONLY},

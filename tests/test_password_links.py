@@ -161,9 +161,11 @@ def test_mail_failure_on_import_is_reported_and_the_import_is_kept(mail_app, smt
     preview = admin.post("/admin/units/import", data={"file": (io.BytesIO(xlsx(XINXIANG)), "a.xlsx")},
                          content_type="multipart/form-data").get_data(as_text=True)
     upload_id = preview.split('name="upload_id" type="hidden" value="')[1].split('"')[0]
-    admin.post("/admin/units/import/confirm", data={"upload_id": upload_id})
+    done = admin.post("/admin/units/import/confirm", data={"upload_id": upload_id})
+    progress = admin.get(done.location).get_data(as_text=True)
+    assert "3 封邮件未能发送，系统会自动重试" in progress
     page = admin.get("/admin/units").get_data(as_text=True)
-    assert "已发送 0 封设置密码邮件" in page and "以下账号的邮件未能发送" in page
+    assert page.count("设置密码邮件：发送失败") == 3 and "重新发送链接" in page
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 4
 
 

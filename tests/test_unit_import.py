@@ -223,10 +223,12 @@ def test_admin_previews_then_confirms_an_import(admin_client, smtp_server, app):
     assert db.session.scalar(sa.select(sa.func.count(Unit.id))) == 0  # nothing saved before confirming
     upload_id = page.split('name="upload_id" type="hidden" value="')[1].split('"')[0]
     done = admin_client.post("/admin/units/import/confirm", data={"upload_id": upload_id})
-    assert done.status_code == 302 and done.location.endswith("/admin/units")
+    # The request returns at once and sends the admin to the job's progress page.
+    assert done.status_code == 302 and "/jobs/" in done.location
+    progress = admin_client.get(done.location).get_data(as_text=True)
+    assert "导入完成：新建 3 个单位" in progress and "已向 3 个新账号发送设置密码的链接" in progress
     listing = admin_client.get("/admin/units").get_data(as_text=True)
-    assert "导入完成：新建 3 个单位" in listing and "已发送 3 封设置密码邮件" in listing
-    assert "卫辉市水利局" in listing and "待设置密码" in listing
+    assert "卫辉市水利局" in listing and "待设置密码" in listing and listing.count("设置密码邮件：已发送") == 3
     assert sorted(m.rcpt_tos[0] for m in smtp_server.wait_for(3)) == [
         "weihui2@example.cn", "weihui@example.cn", "xxssljjdk@163.com"]
     # The same confirmation cannot be applied twice.

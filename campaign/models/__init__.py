@@ -1,6 +1,7 @@
 """The data model; import from here."""
 from .audit import SECURITY_ACTIONS, AuditEntry, AuditSeal, record
 from .documents import UploadedFile
+from .jobs import Job, JobState
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
 from .photos import Photo
 from .relays import Gathering
@@ -13,5 +14,6 @@ from .users import LoginAttempt, Role, User
 __all__ = [
     "AuditEntry", "AuditSeal", "SECURITY_ACTIONS", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
     "Gathering", "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
-    "Contact", "Unit", "LoginAttempt", "Role", "User", "UploadedFile", "Lease", "Reminder", "ReminderStatus",
+    "Contact", "Unit", "LoginAttempt", "Role", "User", "UploadedFile", "Lease", "Reminder", "ReminderStatus", "Job",
+    "JobState",
 ]

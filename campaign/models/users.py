@@ -48,6 +48,10 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The set-password link's delivery, done by a worker: queued → sending → sent, or failed (with why).
+    link_status: Mapped[str | None] = mapped_column(sa.String(20))
+    link_error: Mapped[str | None] = mapped_column(sa.String(500))
+    link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship()
 

@@ -12,10 +12,12 @@ from flask_login import current_user
 from ..access import role_required
 from ..extensions import db
 from ..forms.admin import ConfirmImportForm, UnitImportForm
+from ..jobs.tasks import deliver_password_links
 from ..mail import MailError
 from ..models import Role, User
 from ..services import WorkflowError
 from ..services.accounts import renew_password_link, send_password_link, set_active as set_account_active, units_with_accounts
+from ..services.jobs import queue_password_links
 from ..services.unit_files import UnreadableFile, read_rows, template_xlsx
 from ..services.unit_import import apply_import, plan_import
 
@@ -111,25 +113,14 @@ def confirm_import():
         return render_template("admin/import.html", form=UnitImportForm(), plan=plan, confirm=None,
                                filename=pending["name"]), 400
     _forget_pending()
-    failed = _send_links(accounts)
-    flash(f"导入完成：新建 {plan.new_units} 个单位，更新 {plan.updated_units} 个单位，"
-          f"新建 {len(accounts)} 个填报人账号，已发送 {len(accounts) - len(failed)} 封设置密码邮件。", "success")
-    if failed:
-        flash(f"以下账号的邮件未能发送：{'、'.join(failed)}。请检查邮件设置后，在本页点击“重新发送链接”。", "error")
-    return redirect(url_for("admin.units"))
-
-
-def _send_links(accounts: list[User]) -> list[str]:
-    """Send each new account its link (after the commit); returns the usernames that failed."""
-    failed = []
-    for account in accounts:
-        try:
-            send_password_link(account)
-        except (MailError, ValueError, WorkflowError):
-            current_app.logger.exception("set-password link to %s failed", account.username)
-            failed.append(account.username)
-    db.session.commit()  # the audit entries of the messages sent
-    return failed
+    job = queue_password_links(accounts, user=current_user, back_url=url_for("admin.units"))
+    db.session.commit()
+    flash(f"导入完成：新建 {plan.new_units} 个单位，更新 {plan.updated_units} 个单位，新建 {len(accounts)} 个填报人账号。"
+          + ("设置密码的邮件由后台任务逐一发送，进度见下。" if job else ""), "success")
+    if job is None:
+        return redirect(url_for("admin.units"))
+    deliver_password_links(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/users/<int:user_id>/send-link", methods=["POST"])

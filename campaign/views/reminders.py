@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import campaign_deliverable_or_404, coordinator_required, managed_campaign_or_404
 from ..extensions import db
 from ..forms.reminders import ScheduleForm, SelectionForm, SendForm
 from ..models import Campaign, record, utcnow
-from ..services.reminders import change_schedule, manual_kind, queue_manual, send_queued
+from ..jobs.tasks import send_reminders
+from ..services.jobs import queue_reminder_sending
+from ..services.reminders import change_schedule, manual_kind, queue_manual
 from ..services.reminders.overview import (ledger_rows, overview, owing_values, previews, problem_count, problem_rows,
                                            selected_pairs)
 from ..services.reminders.schedule import in_quiet_hours, out_of_quiet_hours
@@ -87,34 +89,22 @@ def send(campaign_id: int):
     pairs = selected_pairs(campaign, form.selected.data)
     chosen = [f"{d.id}:{u.id}" for d, u in pairs]  # read before the claim's commit expires the units
     new_ids, repeated = queue_manual(campaign, pairs, key=form.key.data, user=current_user, now=now)
-    if new_ids:
-        record("reminders_requested", user=current_user, campaign_id=campaign.id, messages=len(new_ids),
-               units=chosen)
+    if not new_ids:
+        flash("这些催报已经发出，未重复发送。" if repeated else "没有需要发送的催报。", "info")
+        return redirect(url_for("reminders.index", campaign_id=campaign.id))
+    record("reminders_requested", user=current_user, campaign_id=campaign.id, messages=len(new_ids), units=chosen)
+    if in_quiet_hours(now, campaign.timezone):
         db.session.commit()
-    report = send_queued(new_ids[:current_app.config["REMINDER_SEND_NOW"]], now)
-    _flash_outcome(campaign, new_ids, repeated, report, now)
-    return redirect(url_for("reminders.index", campaign_id=campaign.id))
-
-
-def _flash_outcome(campaign, new_ids, repeated, report, now) -> None:
-    sent, failed = report.count("sent"), report.count("failed") + report.count("abandoned")
-    waiting = len(new_ids) - len(report.outcomes)
-    if not new_ids and repeated:
-        flash("这些催报已经发出，未重复发送。", "info")
-        return
-    if sent:
-        flash(f"已发送 {sent} 封催报。", "success")
-    if waiting and in_quiet_hours(now, campaign.timezone):
         release = out_of_quiet_hours(now, campaign.timezone)
-        flash(f"现在是夜间免打扰时段（22:00–08:00），{waiting} 封催报将于"
+        flash(f"现在是夜间免打扰时段（22:00–08:00），{len(new_ids)} 封催报将于"
               f"{release.astimezone(campaign.zone):%m月%d日 %H:%M}自动发出。", "info")
-    elif waiting:
-        flash(f"其余 {waiting} 封催报已排入发送队列，由定时催报任务在几分钟内陆续发出，"
-              "结果见下方“发送记录”。", "info")
-    if failed:
-        flash(f"{failed} 封发送失败，系统将自动重试；失败原因见下方“发送异常”。", "error")
-    if report.count("skipped"):
-        flash(f"{report.count('skipped')} 封无需发送：相应单位已报送。", "info")
+        return redirect(url_for("reminders.index", campaign_id=campaign.id))
+    # However many: all of it goes to a worker in one job; the page follows its progress.
+    job = queue_reminder_sending(new_ids, user=current_user, campaign_id=campaign.id,
+                                 back_url=url_for("reminders.index", campaign_id=campaign.id))
+    db.session.commit()
+    send_reminders(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/schedule/<int:deliverable_id>", methods=["POST"])

@@ -1,0 +1,58 @@
+"""The tasks workers run. Each opens an application context (the web app's own when the queue runs
+them at once, in tests; else one app per worker process) and hands the work to services/jobs.py."""
+from __future__ import annotations
+
+import contextlib
+
+from flask import Flask, current_app, has_app_context
+from huey import crontab
+
+from .. import create_app
+from ..extensions import db
+from ..scheduler import Scheduler
+from ..services.jobs import run_password_links, run_reminder_sending
+from . import huey
+
+_app: Flask | None = None
+
+
+@contextlib.contextmanager
+def app_context():
+    """The running app's context, or this worker's own app (built once from the same settings)."""
+    global _app
+    if has_app_context():
+        yield current_app._get_current_object()
+        return
+    if _app is None:
+        _app = create_app()
+    with _app.app_context():
+        try:
+            yield _app
+        finally:
+            db.session.remove()
+
+
+class StillFailing(Exception):
+    """Some of the work failed: huey tries the task again later (what succeeded is not redone)."""
+
+
+@huey.task(retries=3, retry_delay=60)
+def deliver_password_links(job_id: int) -> int:
+    with app_context():
+        job = run_password_links(job_id)
+        if job.failed:
+            raise StillFailing(job.message)
+        return job.done
+
+
+@huey.task(retries=2, retry_delay=120)
+def send_reminders(job_id: int) -> int:
+    with app_context():
+        return run_reminder_sending(job_id).done
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def reminder_pass() -> None:
+    """The periodic reminder pass (every 5 minutes), under the database lease as before."""
+    with app_context() as app:
+        Scheduler(app, 0).run_once()

@@ -36,7 +36,12 @@ EXPECTED = {
     "auth.login": {},
     "auth.logout": {**ANON},
     "auth.change_password": {**ANON},
-    "main.index": {**ANON},
+    "main.index": {"anonymous": {302}},  # to the login page
+    # The load balancer's checks answer everyone (and say nothing but "ok" and which part is down).
+    "main.healthz": {role: {200} for role in ("anonymous", "own_reporter", "other_reporter", "other_coordinator",
+                                              "coordinator", "admin")},
+    "main.readyz": {role: {200} for role in ("anonymous", "own_reporter", "other_reporter", "other_coordinator",
+                                             "coordinator", "admin")},
     "unit.todo": {**REPORTER_ONLY},
     "unit.deliverable": unit_route(),
     "unit.autosave": unit_route(),

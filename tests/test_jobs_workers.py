@@ -115,3 +115,14 @@ def test_an_import_answers_at_once_and_a_worker_sends_each_link_exactly_once(
     assert status == {"state": "done", "label": "已完成", "total": UNITS, "done": UNITS, "failed": 0, "percent": 100,
                       "message": f"已向 {UNITS} 个新账号发送设置密码的链接。", "finished": True}
     print(f"confirm answered in {answered_in:.2f} s")
+
+
+def test_health_checks_for_the_load_balancer_and_the_front_page_sends_to_login(client, monkeypatch):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json() == {"status": "ok", "checks": {"database": True, "queue": True}}
+    front = client.get("/")
+    assert front.status_code == 302 and front.location.endswith("/auth/login")
+    monkeypatch.setattr(huey, "pending_count", lambda: (_ for _ in ()).throw(ConnectionError("redis down")))
+    down = client.get("/readyz")
+    assert down.status_code == 503 and down.get_json()["checks"] == {"database": True, "queue": False}

@@ -33,3 +33,12 @@ def make_huey(url: str | None = None) -> Huey:
 
 
 huey = make_huey()
+
+
+def queue_reachable() -> bool:
+    """The queue's store answers (the SQLite file opens, Redis replies)."""
+    try:
+        huey.pending_count()
+        return True
+    except Exception:  # noqa: BLE001 - any failure of the store means not ready
+        return False

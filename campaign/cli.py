@@ -13,6 +13,7 @@ from .extensions import db
 from .models import Role, Unit, User, record
 from .timefmt import RANGE_MESSAGE, check_range
 from .services import WorkflowError
+from .services.backup import backup, restore
 
 
 @click.command("init-db")
@@ -236,5 +237,29 @@ def send_password_link_command(username: str) -> None:
     click.echo(f"已向 {user.email} 发送设置密码的链接。")
 
 
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(out: str) -> None:
+    """Back up the database and the upload directory into OUT (.tar)."""
+    info = backup(out)
+    click.echo(f"已备份到 {out}：{info.kind} 数据库（" + "，".join(f"{k} {v}" for k, v in info.counts.items())
+               + f"），上传文件 {info.files} 个。")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(path: str) -> None:
+    """Restore a backup into the configured (empty) database and the upload directory."""
+    try:
+        info = restore(path)
+    except WorkflowError as exc:
+        click.secho(str(exc), err=True, fg="red")
+        raise SystemExit(1) from None
+    click.echo(f"已恢复 {info.created_at} 的备份：" + "，".join(f"{k} {v}" for k, v in info.counts.items())
+               + f"，上传文件 {info.files} 个。")
+
+
 commands = [init_db, seed_demo_command, create_user_command, rollup_command, import_units_command,
-            send_password_link_command, reminders_group, *documents.commands]
+            send_password_link_command, reminders_group, backup_command, restore_command, *documents.commands]

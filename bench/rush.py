@@ -70,16 +70,17 @@ def fresh_database(kind: str, workdir: str, pg_server: str):
     if kind == "sqlite":
         yield "sqlite:///" + os.path.join(workdir, "rush.sqlite")
         return
-    name = "campaign_rush"
+    # A scratch database of its own, named after the server's and this run: nothing else is dropped.
+    name = f"{pg_server.rstrip('/').rsplit('/', 1)[-1].replace('@', '_').replace(':', '_').replace('.', '_')}" \
+           f"_rush_{os.getpid()}".lower()
     admin = sa.create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
         yield f"{pg_server}/{name}"
     finally:
         with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -24,8 +24,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # axe-core, injected by the browser tests for the accessibility checks.
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
-  npm install --no-save --no-audit --no-fund --silent axe-core@4 >/dev/null
+pinned=$(node -p 'require("./package.json").devDependencies["axe-core"]')
+if [ ! -f node_modules/axe-core/axe.min.js ] || \
+   [ "$(node -p 'require("./node_modules/axe-core/package.json").version')" != "$pinned" ]; then
+  npm ci --no-audit --no-fund --silent >/dev/null  # the version package-lock.json pins
 fi
 
 exec .venv/bin/python -m pytest "$@"

@@ -32,6 +32,8 @@ ENV_SETTINGS = {
     "SESSION_LIFETIME_HOURS": int,
     "PASSWORD_MAX_AGE_DAYS": int,
     "AUDIT_RETENTION_DAYS": int,
+    "ROLLUP_INLINE_UNITS": int,
+    "ROLLUP_KEEP_HOURS": int,
 }
 
 
@@ -71,6 +73,9 @@ class Defaults:
     PASSWORD_MAX_AGE_DAYS = 0
     # Keep the audit log this long (never less than 180 days, the Cybersecurity Law's minimum).
     AUDIT_RETENTION_DAYS = 365
+    # Rollups with photos, or for more units than this, are built by a job worker and kept this long.
+    ROLLUP_INLINE_UNITS = 300
+    ROLLUP_KEEP_HOURS = 24
 
 
 def parse_env(environ=os.environ) -> dict:

@@ -74,6 +74,8 @@ EXPECTED = {
     # A job's progress: whoever started it (here the coordinator) and administrators.
     "jobs.show": {**ANON, "own_reporter": {404}, "other_reporter": {404}, "other_coordinator": {404},
                   "coordinator": {200}, "admin": {200}},
+    "jobs.download": {**ANON, "own_reporter": {404}, "other_reporter": {404}, "other_coordinator": {404},
+                      "coordinator": {404}, "admin": {404}},  # the world's job built no file
     "jobs.status": {**ANON, "own_reporter": {404}, "other_reporter": {404}, "other_coordinator": {404},
                     "coordinator": {200}, "admin": {200}},
     "admin.send_link": {**ADMIN_ONLY},

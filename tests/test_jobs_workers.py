@@ -126,3 +126,48 @@ def test_health_checks_for_the_load_balancer_and_the_front_page_sends_to_login(c
     monkeypatch.setattr(huey, "pending_count", lambda: (_ for _ in ()).throw(ConnectionError("redis down")))
     down = client.get("/readyz")
     assert down.status_code == 503 and down.get_json()["checks"] == {"database": True, "queue": False}
+
+
+@pytest.fixture
+def xinxiang_filed(make_unit, make_user, make_campaign):
+    """The 新乡 notice with one unit's report filed (its photos are what makes the rollup long work)."""
+    from campaign.services.submissions import get_submission, submit
+
+    unit = make_unit("卫辉市水利局")
+    campaign = make_campaign("xinxiang_water_2023", units=[unit])
+    deliverable = campaign.deliverables[0]
+    essays = [{"title": f"体会{i}", "author": "王五", "post": "股长", "text": "学习体会正文。"} for i in (1, 2)]
+    submit(get_submission(deliverable, unit), {"report_title": "汇报", "report_text": "集中学习两次。", "photos": [],
+                                               "essays": essays},
+           base_version=None, user=make_user(Role.reporter, unit=unit))
+    db.session.commit()
+    return campaign, deliverable, campaign.coordinators[0]
+
+
+def test_a_rollup_with_photos_is_built_by_a_worker_and_downloaded_from_its_job(client, xinxiang_filed, make_user):
+    campaign, deliverable, coordinator = xinxiang_filed
+    login(client, coordinator)
+    response = client.get(f"/reports/campaigns/{campaign.id}/deliverables/{deliverable.id}/docx")
+    assert response.status_code == 302 and "/jobs/" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert "已生成《" in page and "保留至" in page and "下载 " in page
+    built = client.get(response.location + "/file")
+    assert built.status_code == 200 and built.data[:2] == b"PK"
+    assert "filename*=UTF-8''" in built.headers["Content-Disposition"] and 'filename="study_report-' in \
+        built.headers["Content-Disposition"]
+    built.close()
+    # Nobody else follows or downloads it.
+    client.post("/auth/logout")
+    login(client, make_user(Role.coordinator))
+    assert client.get(response.location + "/file").status_code == 404
+    assert client.get(response.location).status_code == 404
+    # Kept for ROLLUP_KEEP_HOURS, then deleted by the periodic pass.
+    from datetime import timedelta
+
+    from campaign.services.jobs import purge_rollups, rollup_file
+
+    job = db.session.get(Job, int(response.location.rsplit("/", 1)[1]))
+    assert rollup_file(job) is not None
+    later = job.finished_at + timedelta(hours=25)
+    assert rollup_file(job, later) is None
+    assert purge_rollups(later) == 1 and rollup_file(job) is None

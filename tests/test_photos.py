@@ -40,8 +40,11 @@ def upload(client, setup, *files, **fields):
 
 
 def fetch(client, url):
-    """GET a file response and close it (the file is streamed)."""
+    """GET a file response and close it (the file is streamed); a rollup built by a worker is fetched
+    from its job once done."""
     response = client.get(url)
+    if response.status_code == 302 and "/jobs/" in response.location:
+        response = client.get(response.location.rstrip("/") + "/file")
     response.get_data()
     response.close()
     return response

@@ -10,7 +10,8 @@ from huey import crontab
 from .. import create_app
 from ..extensions import db
 from ..scheduler import Scheduler
-from ..services.jobs import run_password_links, run_reminder_sending
+from ..services.jobs import purge_rollups, run_password_links, run_reminder_sending
+from .rollups import run_rollup
 from . import huey
 
 _app: Flask | None = None
@@ -51,8 +52,17 @@ def send_reminders(job_id: int) -> int:
         return run_reminder_sending(job_id).done
 
 
+@huey.task(retries=1, retry_delay=30)
+def build_rollup(job_id: int) -> int:
+    with app_context():
+        return run_rollup(job_id).id
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def reminder_pass() -> None:
-    """The periodic reminder pass (every 5 minutes), under the database lease as before."""
+    """The periodic reminder pass (every 5 minutes), under the database lease as before; and built
+    rollups past their keeping time are deleted."""
     with app_context() as app:
         Scheduler(app, 0).run_once()
+        purge_rollups()
+        db.session.commit()

@@ -58,6 +58,11 @@ def _labelled(short_title: str, what: str) -> str:
     return what if not short_title or short_title in what else f"{short_title}{what}"
 
 
+def built_by_worker(form: dict, kind: Kind, units: int, inline_units: int) -> bool:
+    """Whether a campaign-wide file is long work: it carries photos, or covers many units."""
+    return (_has(form, "photos") and kind.key in ("docx", "zip")) or units > inline_units
+
+
 def file_name(rollup: Rollup, kind: Kind, unit: UnitEntry | None = None) -> str:
     """A Chinese file name saying what the file is (and when it was compiled)."""
     if unit is not None:

@@ -5,8 +5,10 @@ claimed (queued → sending) before it is sent, and reminders go through the exa
 """
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -39,13 +41,13 @@ def job_for(job_id: int, user: User) -> Job | None:
     return job
 
 
-def _begin(job: Job, now: datetime) -> None:
+def begin_job(job: Job, now: datetime) -> None:
     job.state = JobState.running
     job.started_at = job.started_at or now
     db.session.commit()
 
 
-def _finish(job: Job, message: str, *, failed: bool = False) -> None:
+def finish_job(job: Job, message: str, *, failed: bool = False) -> None:
     job.state = JobState.failed if failed else JobState.done
     job.message = message
     job.finished_at = utcnow()
@@ -76,7 +78,7 @@ def _claim_link(user_id: int) -> bool:
 def run_password_links(job_id: int) -> Job:
     """Send every link of the job not sent yet; counts what was sent and what failed."""
     job = db.session.get(Job, job_id)
-    _begin(job, utcnow())
+    begin_job(job, utcnow())
     for user_id in job.payload.get("user_ids", []):
         if not _claim_link(user_id):
             continue
@@ -93,10 +95,10 @@ def run_password_links(job_id: int) -> Job:
         .group_by(User.link_status)).all())
     job.done, job.failed = statuses.get("sent", 0), statuses.get("failed", 0)
     if job.failed:
-        _finish(job, f"{job.failed} 封邮件未能发送，系统会自动重试；也可在“单位与账号”页点击“重新发送链接”。"
+        finish_job(job, f"{job.failed} 封邮件未能发送，系统会自动重试；也可在“单位与账号”页点击“重新发送链接”。"
                      "原因见各账号旁的说明。", failed=True)
     else:
-        _finish(job, f"已向 {job.done} 个新账号发送设置密码的链接。")
+        finish_job(job, f"已向 {job.done} 个新账号发送设置密码的链接。")
     return job
 
 
@@ -110,7 +112,7 @@ def queue_reminder_sending(ids: list[int], *, user: User, campaign_id: int, back
 def run_reminder_sending(job_id: int, now: datetime | None = None) -> Job:
     """Send the queued reminders in chunks, under the ledger's exactly-once claim."""
     job = db.session.get(Job, job_id)
-    _begin(job, utcnow())
+    begin_job(job, utcnow())
     ids = list(job.payload.get("ids", []))
     sent = failed = skipped = 0
     for start in range(0, len(ids), REMINDER_CHUNK):
@@ -129,5 +131,43 @@ def run_reminder_sending(job_id: int, now: datetime | None = None) -> Job:
         parts.append(f"{skipped} 封无需发送（单位已报送或已发过）")
     if failed:
         parts.append(f"{failed} 封发送失败，系统将自动重试，原因见催报页“发送异常”")
-    _finish(job, "；".join(parts) + "。", failed=bool(failed))
+    finish_job(job, "；".join(parts) + "。", failed=bool(failed))
     return job
+
+
+# --- rollups built by a worker ---------------------------------------------------------------
+
+def rollup_dir() -> str:
+    return os.path.join(current_app.config["UPLOAD_DIR"], "rollups")
+
+
+def queue_rollup(campaign_id: int, deliverable_id: int, kind: str, title: str, *, user: User, back_url: str) -> Job:
+    return start_job("rollup", f"生成{title}", total=1, user=user, back_url=back_url,
+                     payload={"campaign_id": campaign_id, "deliverable_id": deliverable_id, "kind": kind})
+
+
+def rollup_file(job: Job, now: datetime | None = None) -> str | None:
+    """The built file of a finished rollup job, while it is kept."""
+    path = os.path.join(rollup_dir(), str(job.id), os.path.basename(job.payload.get("file") or ""))
+    if job.kind != "rollup" or job.state is not JobState.done or not job.payload.get("file"):
+        return None
+    if (now or utcnow()) > kept_until(job) or not os.path.isfile(path):
+        return None
+    return path
+
+
+def kept_until(job: Job) -> datetime:
+    return (job.finished_at or job.created_at) + timedelta(hours=current_app.config["ROLLUP_KEEP_HOURS"])
+
+
+def purge_rollups(now: datetime | None = None) -> int:
+    """Delete built rollups kept longer than ROLLUP_KEEP_HOURS; returns how many."""
+    now = now or utcnow()
+    removed = 0
+    cutoff = now - timedelta(hours=current_app.config["ROLLUP_KEEP_HOURS"])
+    for job in db.session.scalars(sa.select(Job).where(Job.kind == "rollup", Job.finished_at < cutoff)):
+        folder = os.path.join(rollup_dir(), str(job.id))
+        if os.path.isdir(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -1,10 +1,12 @@
 """A job's progress: a page with a bar (reloads itself without JavaScript) and a small JSON answer to poll."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from urllib.parse import quote
+
+from flask import Blueprint, abort, jsonify, render_template, send_file
 from flask_login import current_user, login_required
 
-from ..services.jobs import job_for
+from ..services.jobs import job_for, kept_until, rollup_file
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -19,7 +21,8 @@ def _job_or_404(job_id: int):
 @bp.route("/<int:job_id>")
 @login_required
 def show(job_id: int):
-    return render_template("jobs/show.html", job=_job_or_404(job_id))
+    job = _job_or_404(job_id)
+    return render_template("jobs/show.html", job=job, file=rollup_file(job), kept_until=kept_until(job))
 
 
 @bp.route("/<int:job_id>.json")
@@ -28,3 +31,18 @@ def status(job_id: int):
     job = _job_or_404(job_id)
     return jsonify(state=job.state.value, label=job.state.label, total=job.total, done=job.done, failed=job.failed,
                    percent=job.percent, message=job.message, finished=job.state.finished)
+
+
+@bp.route("/<int:job_id>/file")
+@login_required
+def download(job_id: int):
+    """The file a rollup job built, while it is kept."""
+    job = _job_or_404(job_id)
+    path = rollup_file(job)
+    if path is None:
+        abort(404)
+    name = job.payload["name"]
+    response = send_file(path, mimetype=job.payload.get("mimetype"), as_attachment=True, download_name=name)
+    response.headers["Content-Disposition"] = (f'attachment; filename="{job.payload["file"]}"; '
+                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    return response

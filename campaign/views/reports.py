@@ -5,15 +5,17 @@ import io
 import tempfile
 from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, render_template, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from ..access import (campaign_deliverable_or_404, coordinator_required, managed_campaign_or_404,
                       reporter_deliverable_or_404, role_required)
 from ..extensions import db
 from ..models import Role, record
-from ..reports import ascii_name, build, build_unit, file_name, find_kind, kinds, unit_kinds
+from ..jobs.tasks import build_rollup
+from ..reports import ascii_name, build, build_unit, built_by_worker, file_name, find_kind, kinds, unit_kinds
 from ..reports.collect import collect, unit_entry
+from ..services.jobs import queue_rollup
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 staff_only = coordinator_required
@@ -62,6 +64,13 @@ def download(campaign_id: int, deliverable_id: int, kind: str):
     chosen = find_kind(kinds(deliverable.form), kind)
     if chosen is None:
         abort(404)
+    if built_by_worker(deliverable.form, chosen, len(campaign.recipients), current_app.config["ROLLUP_INLINE_UNITS"]):
+        # Photos, or thousands of units: a worker builds it while the page shows the progress.
+        job = queue_rollup(campaign.id, deliverable.id, chosen.key, chosen.label, user=current_user,
+                           back_url=url_for("reports.campaign", campaign_id=campaign.id))
+        db.session.commit()
+        build_rollup(job.id)
+        return redirect(url_for("jobs.show", job_id=job.id))
     rollup = collect(campaign, deliverable)
     cleaner, response = _send(lambda out: build(rollup, chosen, out), file_name(rollup, chosen), chosen.mimetype,
                               ascii_name(rollup, chosen))

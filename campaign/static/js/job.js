@@ -22,6 +22,8 @@
         if (job.message) { message.textContent = job.message; }
         if (job.finished) {
           message.className = job.state === 'failed' ? 'flash flash-error' : 'flash flash-success';
+          // A built file: reload once so its download link shows.
+          if (box.hasAttribute('data-job-file') && !box.querySelector('[data-job-download]')) { window.location.reload(); }
         } else {
           setTimeout(poll, 1500);
         }

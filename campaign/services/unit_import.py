@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from ..extensions import db
 from ..models import Contact, Role, Unit, User, record
 from . import WorkflowError
-from .accounts import create_user, new_password_nonce
+from .accounts import new_account, new_password_nonce
 from .unit_files import COLUMNS, Row
 
 MAX_ROWS = 20_000
@@ -306,17 +306,19 @@ def apply_import(plan: ImportPlan, *, user: User | None) -> list[User]:
     for item in plan.units:
         if item.parent is not None:
             item.unit.parent = item.parent.unit if isinstance(item.parent, UnitPlan) else item.parent
-    db.session.flush()
+    # Contacts and accounts before the one flush: a new unit's contacts need no query, and the
+    # account names were checked against the database when the plan was made.
     accounts = []
-    for item in plan.units:
-        for contact in item.contacts:
-            _upsert_contact(item.unit, contact)
-            if contact.new_account:
-                account = create_user(username=contact.email, password=None, role=Role.reporter,
-                                      name=contact.name, email=contact.email,
-                                      phone=contact.mobile or contact.phone, unit=item.unit)
-                account.password_nonce = new_password_nonce()
-                accounts.append(account)
+    with db.session.no_autoflush:
+        for item in plan.units:
+            for contact in item.contacts:
+                _upsert_contact(item.unit, contact)
+                if contact.new_account:
+                    account = new_account(username=contact.email, role=Role.reporter, name=contact.name,
+                                          email=contact.email, phone=contact.mobile or contact.phone, unit=item.unit)
+                    account.password_nonce = new_password_nonce()
+                    accounts.append(account)
+    db.session.flush()
     record("units_imported", user=user, units_created=plan.new_units, units_updated=plan.updated_units,
            accounts_created=len(accounts))
     db.session.flush()

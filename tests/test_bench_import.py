@@ -1,0 +1,19 @@
+"""The import benchmark runs end to end in a small configuration (figures are printed, not asserted)."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+pytestmark = pytest.mark.slow
+
+
+def test_import_bench_runs_small():
+    env = {k: v for k, v in os.environ.items() if k != "CAMPAIGN_QUEUE_URL"}
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "import_units.py"), "--small"],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert re.search(r"units 30: preview [\d.]+ s, confirm [\d.]+ s, tasks queued for the worker 1", result.stdout)

@@ -2,14 +2,10 @@
 no extra server (and on Redis, as on several machines), against the test database and a real SMTP
 server. The request that starts the work returns at once; each link is sent exactly once."""
 import io
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 import sqlalchemy as sa
-from huey.storage import RedisStorage, SqliteStorage
 
 from campaign.extensions import db
 from campaign.jobs import huey
@@ -17,8 +13,8 @@ from campaign.jobs.tasks import deliver_password_links
 from campaign.models import Job, JobState, Role, User
 from tests.conftest import login
 from tests.unit_lists import xlsx
+from tests.workers import queue, wait_for_job, worker  # noqa: F401 - fixtures
 
-ROOT = os.path.join(os.path.dirname(__file__), os.pardir)
 UNITS = 30
 
 
@@ -26,64 +22,6 @@ def unit_list(count: int) -> bytes:
     rows = [[f"第{i:02d}县水利局", f"第{i:02d}县", f"county{i}", "", str(i), f"联系人{i}", "科员", "", "13800000000",
              f"county{i}@units.example.cn"] for i in range(count)]
     return xlsx(rows)
-
-
-def redis_url() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1).ping()
-    except Exception:  # noqa: BLE001 - no Redis here: that variant is skipped, not failed
-        return None
-    return "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def queue(request, tmp_path):
-    """Point the app's queue at a real store for this test; yields its URL."""
-    if request.param == "redis":
-        url = redis_url()
-        if url is None:
-            if os.environ.get("CI"):
-                pytest.fail("Redis is not reachable on 127.0.0.1:6379")
-            pytest.skip("Redis is not running")
-        storage = RedisStorage("campaign", url=url)
-        storage.flush_all()
-    else:
-        url = f"sqlite:///{tmp_path}/queue.sqlite"
-        storage = SqliteStorage("campaign", filename=str(tmp_path / "queue.sqlite"))
-    saved = (huey.storage, huey._immediate)
-    huey.storage, huey._immediate = storage, False
-    yield url
-    huey.storage, huey._immediate = saved
-
-
-@pytest.fixture
-def worker(queue, app, smtp_server, tmp_path, database_url):
-    """A huey consumer process with the web app's settings (its own app, as on another machine)."""
-    env = {**os.environ, "CAMPAIGN_QUEUE_URL": queue, "CAMPAIGN_DATABASE_URL": database_url,
-           "CAMPAIGN_SECRET_KEY": "test-secret", "CAMPAIGN_BASE_URL": "http://campaign.test",
-           "CAMPAIGN_MAIL_SERVER": smtp_server.host, "CAMPAIGN_MAIL_PORT": str(smtp_server.port),
-           "CAMPAIGN_UPLOAD_DIR": str(tmp_path / "uploads"), "CAMPAIGN_MAIL_OUTBOX_DIR": str(tmp_path / "outbox")}
-    log = open(tmp_path / "worker.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "campaign.jobs.tasks.huey",
-                                "--workers", "2", "--no-periodic", "--delay", "0.1"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
-
-
-def wait_for_job(job_id: int, timeout: float = 60) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        job = db.session.get(Job, job_id)
-        if job.state.finished:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish: {job.state} {job.done}/{job.total}")
 
 
 def test_an_import_answers_at_once_and_a_worker_sends_each_link_exactly_once(

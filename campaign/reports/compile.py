@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from docx.oxml.shape import CT_Inline
 from docx.shared import Mm
 from lxml import etree
 
@@ -14,7 +15,7 @@ from .data import Rollup, UnitEntry, compilation_title
 from .pages import MM_PT, PAGE_PT, PageCount, Part
 from .photos import photo_items, print_copy
 from .text import Cleaner
-from .word import new_document, para, save_streamed, toc
+from .word import Media, new_document, para, save_streamed, toc
 
 _SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）")
 PICTURE_WIDTH_MM = 140  # a landscape photo across most of the 156 mm text width
@@ -146,6 +147,7 @@ def build_unit_docx(rollup: Rollup, entry: UnitEntry, out: BinaryIO) -> Cleaner:
     if entry.unit_name not in _title(entry, key, Cleaner()):
         parts.append(Part("Unit Name", cleaner(entry.unit_name, entry.unit_name)))
     ids = itertools.count(1)
+    media = Media()
     for spec in rollup.form["fields"]:
         if spec["type"] in ("section", "textarea"):
             if spec["type"] == "section":
@@ -154,9 +156,12 @@ def build_unit_docx(rollup: Rollup, entry: UnitEntry, out: BinaryIO) -> Cleaner:
         elif spec in essay_fields(rollup.form):
             parts += _essays(entry, spec, cleaner)
         elif spec["type"] == "photos":
-            parts += _pictures(doc, rollup, entry, spec, cleaner, ids)
+            parts += _pictures(media, rollup, entry, spec, cleaner, ids)
     parts += _stamp_lines(entry, cleaner)
-    save_streamed(doc, [render(parts)], out)
+    try:
+        save_streamed(doc, [render(parts)], out, media)
+    finally:
+        media.close()
     return cleaner
 
 
@@ -180,47 +185,46 @@ def _essay_parts(spec: dict, row: dict) -> tuple[str, str, str]:
     return str(row.get(title_col["key"]) or ""), "　".join(r for r in rest if r), str(row.get(text_col["key"]) or "")
 
 
-def _picture(doc, path: str | None, ids) -> Part:
-    """A picture paragraph (registered in the package), or a note when the file is unusable."""
+def _picture(media: Media, path: str | None, ids) -> Part:
+    """A picture paragraph (the print copy kept in `media` until the file is written), or a note when
+    the file is unusable."""
     copy = print_copy(path) if path else None
     if copy is None:
         return Part("Caption Line", "（照片文件缺失或无法读取）")
     stream, width, height = copy
     wide = width >= height
-    inline = doc.part.new_pic_inline(stream, Mm(PICTURE_WIDTH_MM) if wide else None,
-                                     None if wide else Mm(PICTURE_HEIGHT_MM))
-    # python-docx numbers drawings from what is in its body, which is empty here: number them.
-    number = next(ids)
-    inline.docPr.id = number
+    shown_w, shown_h = ((PICTURE_WIDTH_MM, PICTURE_WIDTH_MM * height / width) if wide
+                        else (PICTURE_HEIGHT_MM * width / height, PICTURE_HEIGHT_MM))
+    rid, name = media.add(stream)
+    number = next(ids)  # each drawing numbered: Word requires distinct ids
+    inline = CT_Inline.new_pic_inline(number, rid, name, Mm(shown_w), Mm(shown_h))
     inline.docPr.name = f"图片 {number}"
     xml = etree.tostring(inline, encoding="unicode")
-    shown_mm = PICTURE_WIDTH_MM * height / width if wide else PICTURE_HEIGHT_MM
     return Part("Picture", xml=f'<w:p><w:pPr><w:pStyle w:val="Picture"/></w:pPr><w:r><w:drawing>{xml}</w:drawing>'
-                               '</w:r></w:p>', height=shown_mm * MM_PT + PICTURE_LINE_EXTRA_PT)
+                               '</w:r></w:p>', height=shown_h * MM_PT + PICTURE_LINE_EXTRA_PT)
 
 
-def _pictures(doc, rollup: Rollup, entry: UnitEntry, spec: dict, cleaner: Cleaner, ids) -> list[Part]:
+def _pictures(media: Media, rollup: Rollup, entry: UnitEntry, spec: dict, cleaner: Cleaner, ids) -> list[Part]:
     """The photos of one photos field, each kept with its caption under the field's label."""
     parts = []
     photos = [(i, c) for i, c in photo_items(entry, {"fields": [spec]})]
     for index, (photo_id, caption) in enumerate(photos, start=1):
         if index == 1:
             parts.append(Part("Heading 1", spec["label"]))
-        parts.append(_picture(doc, rollup.photo_file(photo_id), ids))
+        parts.append(_picture(media, rollup.photo_file(photo_id), ids))
         parts.append(Part("Caption Line", f"图{index}　{cleaner(caption, entry.unit_name)}"))
     return parts
 
 
 def build_study_docx(rollup: Rollup, out: BinaryIO) -> Cleaner:
-    """学习情况汇编: each unit's report with its photos and captions, from a new page.
-
-    Pictures must be in the package before it is saved, so this (unit-sized, not
-    national-sized) compilation is assembled before streaming."""
+    """学习情况汇编: each unit's report with its photos and captions, from a new page. The print copies
+    of the photos wait in files (Media) until the document is written, so memory stays flat."""
     cleaner = Cleaner()
     doc = new_document(cover=True)
     key = title_key(rollup.form)
     texts = body_fields(rollup.form)
     ids = itertools.count(1)
+    media = Media()
     units = []
     for number, entry in enumerate(rollup.reported(), start=1):
         title = _title(entry, key, cleaner)
@@ -231,10 +235,13 @@ def build_study_docx(rollup: Rollup, out: BinaryIO) -> Cleaner:
                     parts.append(Part("Heading 1", spec["label"]))
                 parts += text_parts(cleaner(str(entry.data.get(spec["key"]) or ""), entry.unit_name))
             elif spec["type"] == "photos":
-                parts += _pictures(doc, rollup, entry, spec, cleaner, ids)
+                parts += _pictures(media, rollup, entry, spec, cleaner, ids)
         units.append((_entry_text(title, entry.unit_name), parts))
     body = [_cover(rollup, compilation_title(rollup.deliverable_title)), _contents(rollup, units)]
-    save_streamed(doc, body + [render(parts) for _, parts in units], out)
+    try:
+        save_streamed(doc, body + [render(parts) for _, parts in units], out, media)
+    finally:
+        media.close()
     return cleaner
 
 

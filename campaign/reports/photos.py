@@ -33,6 +33,8 @@ def print_copy(path: str) -> tuple[io.BytesIO, int, int] | None:
     """A JPEG no larger than needed for print, upright, with its pixel size; None if unreadable."""
     try:
         with Image.open(path) as image:
+            # A JPEG decodes straight at a fraction of its size (draft), not whole and then shrunk.
+            image.draft("RGB", (MAX_PIXELS, MAX_PIXELS))
             image = ImageOps.exif_transpose(image)
             image.thumbnail((MAX_PIXELS, MAX_PIXELS))
             if image.mode not in ("RGB", "L"):

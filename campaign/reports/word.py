@@ -7,6 +7,9 @@ python-docx's add_paragraph slows down as a document grows (each call searches t
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from typing import BinaryIO
@@ -230,15 +233,51 @@ def toc(entries: Iterable[tuple[str, str, int]], title: str = "目　　录") ->
     return "".join(parts)
 
 
-def save_streamed(doc, body: Iterable[str], out: BinaryIO) -> None:
-    """Save `doc` to `out` with `body` (XML fragments) as the content of its body."""
+IMAGE_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+RELS = "word/_rels/document.xml.rels"
+
+
+class Media:
+    """A document's pictures, kept in files until the document is written, so memory stays flat
+    however many photos a compilation holds (python-docx would keep every one in memory)."""
+
+    def __init__(self):
+        self._dir = tempfile.TemporaryDirectory(prefix="campaign-media-")
+        self.items: list[tuple[str, str, str]] = []  # (relationship id, name in word/media, file)
+
+    def add(self, stream: BinaryIO, extension: str = "jpeg") -> tuple[str, str]:
+        """Keep a picture; returns its relationship id and file name."""
+        number = len(self.items) + 1
+        name = f"campaign_image{number}.{extension}"
+        path = os.path.join(self._dir.name, name)
+        with open(path, "wb") as fh:
+            shutil.copyfileobj(stream, fh)
+        rid = f"rIdCampaignImage{number}"
+        self.items.append((rid, name, path))
+        return rid, name
+
+    def relationships(self) -> str:
+        return "".join(f'<Relationship Id="{rid}" Type="{IMAGE_RELATIONSHIP}" Target="media/{name}"/>'
+                       for rid, name, _ in self.items)
+
+    def close(self) -> None:
+        self._dir.cleanup()
+
+
+def save_streamed(doc, body: Iterable[str], out: BinaryIO, media: Media | None = None) -> None:
+    """Save `doc` to `out` with `body` (XML fragments) as the content of its body; the pictures the
+    body registered in `media` while it was written are added after it, with their relationships."""
     doc.add_paragraph(MARKER)
     package = io.BytesIO()
     doc.save(package)
     package.seek(0)
     with zipfile.ZipFile(package) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        rels = None
         for info in src.infolist():
             data = src.read(info.filename)
+            if info.filename == RELS and media is not None:
+                rels = (info, data.decode("utf-8"))  # written last: the body adds to it
+                continue
             if info.filename != "word/document.xml":
                 dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 continue
@@ -260,3 +299,12 @@ def save_streamed(doc, body: Iterable[str], out: BinaryIO) -> None:
                         pending, size = [], 0
                 fh.write("".join(pending).encode("utf-8"))
                 fh.write(xml[end:].encode("utf-8"))
+        if media is not None:
+            for _, name, path in media.items:
+                entry = zipfile.ZipInfo(f"word/media/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+                entry.compress_type = zipfile.ZIP_STORED  # JPEG is compressed already
+                with open(path, "rb") as source, dst.open(entry, "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+            info, text = rels
+            dst.writestr(info, text.replace("</Relationships>", media.relationships() + "</Relationships>"),
+                         compress_type=zipfile.ZIP_DEFLATED)

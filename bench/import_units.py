@@ -8,35 +8,26 @@ SPEC target (issue: long work off the request): the confirmation under 2 s for 3
 """
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import sys
-import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.request_times import run, scratch_app  # noqa: E402
 
 
 def measure(units: int) -> tuple[float, float, int]:
-    work = tempfile.mkdtemp(prefix="import-bench-")
-    os.environ["CAMPAIGN_QUEUE_URL"] = f"sqlite:///{work}/queue.sqlite"  # no worker: the mails stay queued
-    sys.path.insert(0, ROOT)
-    from flask_migrate import upgrade
-
-    from campaign import create_app
+    app = scratch_app()
     from campaign.extensions import db
     from campaign.jobs import huey
     from campaign.models import Role
     from campaign.services.accounts import create_user
     from tests.unit_lists import xlsx
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work}/bench.sqlite", "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": f"{work}/uploads", "MAIL_OUTBOX_DIR": f"{work}/outbox"})
     rows = [[f"第{i:04d}县市场监督管理局", f"第{i:04d}县", f"c{i}", "", str(i), f"联系人{i}", "科员", "", "13800000000",
              f"c{i}@units.example.cn"] for i in range(units)]
     with app.app_context():
-        upgrade(directory=os.path.join(ROOT, "campaign", "migrations"))
         create_user(username="admin", password="Bench-123456789", role=Role.admin, name="管理员")
         db.session.commit()
         client = app.test_client()
@@ -54,15 +45,7 @@ def measure(units: int) -> tuple[float, float, int]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=3000)
-    parser.add_argument("--small", action="store_true", help="30 units, to check that the script runs")
-    args = parser.parse_args(argv)
-    units = 30 if args.small else args.units
-    preview, confirm, queued = measure(units)
-    print(f"units {units}: preview {preview:.2f} s, confirm {confirm:.2f} s, tasks queued for the worker {queued}")
-    print("target: confirm under 2 s at 3000 units (the mails are sent by the worker)")
-    return 0
+    return run(__doc__, measure, ("preview", "confirm"), "confirm under 2 s at 3000 units (the mails are sent by the worker)", argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ not in memory, until the document is written).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource

@@ -207,10 +207,6 @@ def paragraphs(text: str, style: str | None = None) -> str:
     return "".join(para(line, style) for line in lines)
 
 
-def page_break() -> str:
-    return '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
-
-
 def toc(entries: Iterable[tuple[str, str, int]], title: str = "目　　录") -> str:
     """The 目录: a TOC field over the unit titles whose stored result is already filled in, each
     entry a link with its page number as a PAGEREF field holding the computed number (Word and

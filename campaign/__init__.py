@@ -39,7 +39,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_hooks(app)
-    register_scheduler(app)
     return app
 
 
@@ -78,8 +77,3 @@ def register_hooks(app: Flask) -> None:
 
     init_app(app)
 
-
-def register_scheduler(app: Flask) -> None:
-    from .scheduler import init_app
-
-    init_app(app)

@@ -21,9 +21,7 @@ ENV_SETTINGS = {
     "MAX_PHOTO_BYTES": int,
     "MAX_PHOTO_PIXELS": int,
     "PHOTO_PIXELS_PER_UPLOAD": int,
-    "SCHEDULER_ENABLED": bool,
     "PASSWORD_LINK_HOURS": int,
-    "SCHEDULER_INTERVAL": int,
     "REMINDER_MAX_ATTEMPTS": int,
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_ADDRESS_MAX_FAILURES": int,
@@ -56,11 +54,8 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "学习宣贯填报汇总系统 <noreply@localhost>"
-    # The in-process reminder scheduler (off: run `flask reminders run` from cron instead).
-    SCHEDULER_ENABLED = False
     # How long an e-mailed set-password link works.
     PASSWORD_LINK_HOURS = 72
-    SCHEDULER_INTERVAL = 300  # seconds between reminder passes
     REMINDER_MAX_ATTEMPTS = 5  # tries per message before a failure is left to the coordinator
     # Login throttling: tries counted over a sliding window, per account and address, and per address.
     LOGIN_MAX_FAILURES = 5

@@ -20,7 +20,7 @@ from campaign.models import Contact, Role, Submission, Unit
 from campaign.services.accounts import create_user
 from campaign.services.campaigns import create_from_preset, publish, set_recipients
 from campaign.services.jobs import start_job  # noqa: E402
-from campaign.services.photos import store_photo
+from campaign.services.photos import process_photo, store_photo
 from campaign.services.relays import RelayDeliverable, create_relay
 from campaign.services.submissions import submit
 from campaign.services.uploads import store as store_upload
@@ -228,7 +228,9 @@ def world(app, make_unit, make_user, make_campaign):
     deliverable = campaign.deliverables[0]
     submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=deliverable.id, unit_id=own.id))
     submit(submission, {"study": annex1()["study"]}, base_version=None, user=users["own_reporter"])
-    photo, _ = store_photo(submission, "photos", io.BytesIO(jpeg_bytes()), "活动.jpg", user=users["own_reporter"])
+    photo, _ = store_photo(submission, "photos", jpeg_bytes(), "活动.jpg", content_type="image/jpeg", size=(40, 20),
+                           user=users["own_reporter"])
+    process_photo(photo)
     upload = store_upload(submission, "填报表.xlsx", b"not read in this world", user=users["own_reporter"])
     job = start_job("reminders", "发送催报邮件", total=1, user=coordinator)
     db.session.commit()

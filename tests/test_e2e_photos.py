@@ -70,3 +70,44 @@ def test_an_oversized_photo_is_stopped_in_the_browser_before_uploading(page, liv
     page.locator("#upload_photos").set_input_files(str(big))
     page.wait_for_selector("text=请压缩或缩小后重新选择")
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+
+
+def test_photos_decoded_by_a_worker_appear_on_the_open_form_without_a_reload(page, live_server, make_unit, make_user,
+                                                                           make_campaign, tmp_path, monkeypatch):
+    from huey.storage import MemoryStorage
+
+    from campaign.jobs import huey
+    from campaign.services.photos import run_photo_job
+
+    # Jobs wait in the queue instead of running at once; the test plays the worker.
+    monkeypatch.setattr(huey, "storage", MemoryStorage("campaign"))
+    monkeypatch.setattr(huey, "_immediate", False)
+    unit = make_unit("获嘉县水利局")
+    make_user(Role.reporter, unit=unit, username="huojia")
+    deliverable = make_campaign("xinxiang_water_2023", units=[unit]).deliverables[0]
+    good, broken = tmp_path / "现场.jpg", tmp_path / "半张.jpg"
+    good.write_bytes(jpeg_bytes((60, 40)))
+    whole = jpeg_bytes((400, 300))
+    broken.write_bytes(whole[: len(whole) // 2])
+
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("用户名").fill("huojia")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server + "/unit/")
+    page.goto(f"{live_server}/unit/deliverables/{deliverable.id}")
+    page.locator("#upload_photos").set_input_files([str(good), str(broken)])
+    page.wait_for_selector("text=照片处理中")
+    assert page.locator("[data-photo-wait]").count() == 2 and page.locator("img[src$='/thumbnail']").count() == 0
+    # Typing goes on while the photos wait; what is typed stays when they arrive.
+    page.get_by_label("照片 1 说明").fill("集中学习现场")
+
+    db.session.expire_all()
+    job_id = db.session.scalars(sa.select(Photo.job_id)).first()
+    run_photo_job(job_id)
+    page.wait_for_selector("img[src$='/thumbnail']")
+    page.wait_for_selector("text=“半张.jpg”已损坏或不完整")
+    assert page.locator("[data-photo-wait]").count() == 0
+    assert page.get_by_label("照片 1 说明").input_value() == "集中学习现场"
+    assert "1 张照片无法读取，请在表单中删除后重新上传" in page.locator(".photo-job").inner_text()
+    assert not page.console_errors

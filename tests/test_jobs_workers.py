@@ -2,6 +2,7 @@
 no extra server (and on Redis, as on several machines), against the test database and a real SMTP
 server. The request that starts the work returns at once; each link is sent exactly once."""
 import io
+import os
 import time
 
 import pytest
@@ -109,3 +110,52 @@ def test_a_rollup_with_photos_is_built_by_a_worker_and_downloaded_from_its_job(c
     later = job.finished_at + timedelta(hours=25)
     assert rollup_file(job, later) is None
     assert purge_rollups(later) == 1 and rollup_file(job) is None
+
+
+def test_uploaded_photos_are_decoded_by_a_worker_while_the_form_shows_their_progress(client, make_unit, make_user,
+                                                                                     make_campaign, queue, tmp_path,
+                                                                                     database_url, smtp_server):
+    from PIL import Image
+
+    from campaign.models import Photo
+    from campaign.services.photos import photo_path, upload_path
+    from tests.photo_helpers import jpeg_bytes
+    from tests.workers import start_worker
+
+    unit = make_unit("卫辉市水利局")
+    deliverable = make_campaign("xinxiang_water_2023", units=[unit]).deliverables[0]
+    login(client, make_user(Role.reporter, unit=unit))
+    url = f"/unit/deliverables/{deliverable.id}"
+    whole = jpeg_bytes((400, 300))
+    half = whole[: len(whole) // 2]
+    files = [(io.BytesIO(jpeg_bytes((4000, 3000), orientation=6)), "竖拍.jpg"),
+             (io.BytesIO(half), "半张.jpg")]
+    response = client.post(url, data={"action": "upload:photos", "report_text": "正文", "upload_photos": files},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    # No worker yet: the request only read the headers and kept the files as they came.
+    photos = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
+    assert [p.state for p in photos] == ["pending", "pending"]
+    assert all(os.path.exists(upload_path(p)) and not os.path.exists(photo_path(p)) for p in photos)
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("正在处理照片…") == 2 and "照片处理中" in page and "<progress" in page and "js/job.js" in page
+    job_id = photos[0].job_id
+    assert client.get(f"/jobs/{job_id}.json").get_json()["state"] == "queued"
+
+    with start_worker(queue, database_url, tmp_path, smtp_server):
+        job = wait_for_job(job_id)
+    assert job.state is JobState.failed and (job.done, job.failed) == (1, 1)
+    assert "1 张照片无法读取，请在表单中删除后重新上传" in job.message
+    db.session.expire_all()
+    turned, broken = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
+    assert turned.state == "ready" and (turned.width, turned.height) == (2700, 3600)  # turned upright, at print size
+    with Image.open(photo_path(turned)) as stored:
+        assert stored.size == (2700, 3600) and stored.getexif().get(0x0112) is None
+    assert os.path.exists(photo_path(turned, thumbnail=True)) and not os.path.exists(upload_path(turned))
+    assert broken.state == "failed" and "“半张.jpg”" in broken.error
+    status = client.get(f"/jobs/{job_id}.json").get_json()
+    assert status["finished"] and {p["id"]: p["state"] for p in status["photos"]} == {turned.id: "ready",
+                                                                                        broken.id: "failed"}
+    page = client.get(url).get_data(as_text=True)
+    assert f'src="/photos/{turned.id}/thumbnail"' in page and "“半张.jpg”已损坏或不完整" in page
+    assert "照片处理中" not in page and "正在处理照片…" not in page

@@ -121,11 +121,26 @@ def test_a_gif_is_refused(client, xinxiang):
     assert response.status_code == 400 and "不是 JPG 或 PNG" in response.get_data(as_text=True)
 
 
-def test_a_truncated_jpeg_is_refused_as_damaged(client, xinxiang):
+def test_a_truncated_jpeg_is_kept_as_unreadable_until_deleted_and_blocks_the_submit(client, xinxiang):
+    # Its header is whole, so the upload is taken; the worker that decodes it finds the pixels missing.
     content = jpeg_bytes((200, 200))
     response = upload(client, xinxiang, ("半张.jpg", content[: len(content) // 2]))
-    assert response.status_code == 400
-    assert "已损坏或不完整" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    photo = only_photo(xinxiang)
+    assert photo.state == "failed" and "“半张.jpg”已损坏或不完整" in photo.error
+    assert not os.path.exists(photo_path(photo)) and not os.path.exists(photo_path(photo, thumbnail=True))
+    page = client.get(xinxiang["url"]).get_data(as_text=True)
+    assert "“半张.jpg”已损坏或不完整，无法读取，请删除后重新导出、上传。" in page
+    assert f'src="/photos/{photo.id}/thumbnail"' not in page
+    # It is left out of the rollups, and a 报送 that still holds it is refused with what to do.
+    assert photos_with_captions(submission_of(xinxiang).data, "photos") == []
+    with pytest.raises(AssertionError) as refused:
+        _fill_and_submit(client, xinxiang)
+    assert "照片“半张.jpg”无法读取，请删除后重新上传，再报送。" in str(refused.value)
+    assert submission_of(xinxiang).state is SubmissionState.draft
+    client.post(xinxiang["url"], data={"action": f"delete_photo:{photo.id}", "report_text": "正文"})
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+    assert not os.listdir(os.path.dirname(photo_path(photo)))
 
 
 def test_oversized_photo_is_refused(make_app, make_unit, make_user, make_campaign):

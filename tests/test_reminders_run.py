@@ -1,4 +1,4 @@
-"""Running reminders: the CLI (dry run on the demo data), the outbox fallback, TLS and login, the scheduler."""
+"""Running reminders: the CLI (dry run on the demo data), the outbox fallback, TLS and login, the workers' periodic pass."""
 from __future__ import annotations
 
 import email
@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from campaign import create_app
 from campaign.extensions import db
 from campaign.models import Reminder, ReminderStatus, Role
-from campaign.scheduler import LEASE_NAME
+from campaign.jobs.tasks import reminder_pass
 from campaign.services.reminders.ledger import acquire_lease
+from campaign.services.reminders.runner import LEASE_NAME
 from campaign.services.reminders import run_pass
 from tests.reminder_helpers import SENDER, fixed_campaign, local, reminder_header, to_address, zone_at
 
@@ -92,45 +93,23 @@ def _live_campaign(make_unit, make_user):
     return campaign
 
 
-def test_scheduler_is_off_by_default(app):
-    assert "reminder_scheduler" not in app.extensions
-
-
-def test_scheduler_starts_with_the_first_request_and_runs_a_pass(make_app, smtp_server, make_unit, make_user):
-    settings = smtp_server.settings(MAIL_DEFAULT_SENDER=SENDER)
-    app = make_app(SCHEDULER_ENABLED=True, SCHEDULER_INTERVAL=3600, **settings)
-    with app.app_context():
-        _live_campaign(make_unit, make_user)
-        db.session.remove()
-    scheduler = app.extensions["reminder_scheduler"]
-    assert not scheduler.started
-    try:
-        app.test_client().get("/auth/login")
-        assert scheduler.started
-        received = smtp_server.wait_for(2, timeout=30)
-    finally:
-        scheduler.stop()
-    assert {reminder_header(r.message)[1] for r in received} == {"notice"}
-    with app.app_context():
-        rows = db.session.scalars(sa.select(Reminder)).all()
-        assert len(rows) == 2 and {r.status for r in rows} == {ReminderStatus.sent}
-        db.session.remove()
-
-
-def test_scheduler_skips_its_pass_while_another_process_holds_the_lease(make_app, smtp_server, make_unit,
-                                                                      make_user):
-    app = make_app(SCHEDULER_ENABLED=True, **smtp_server.settings(MAIL_DEFAULT_SENDER=SENDER))
-    with app.app_context():
-        _live_campaign(make_unit, make_user)
-        assert acquire_lease(LEASE_NAME, "another-worker", now=datetime.now(timezone.utc),
-                             ttl=timedelta(minutes=15))
-        db.session.remove()
-    scheduler = app.extensions["reminder_scheduler"]
-    assert scheduler.run_once() is None
+def test_the_periodic_pass_sends_what_is_due_and_waits_while_another_worker_holds_the_lease(
+        app, smtp_server, make_unit, make_user):
+    app.config.update(smtp_server.settings(MAIL_DEFAULT_SENDER=SENDER))
+    _live_campaign(make_unit, make_user)
+    # Another machine's worker is in the middle of its pass: this one sends nothing.
+    assert acquire_lease(LEASE_NAME, "another-worker", now=datetime.now(timezone.utc), ttl=timedelta(minutes=15))
+    reminder_pass.call_local()
     assert smtp_server.messages == []
-    with app.app_context():
-        db.session.execute(sa.text("DELETE FROM leases"))
-        db.session.commit()
-        db.session.remove()
-    report = scheduler.run_once()
-    assert report is not None and report.count("sent") == 2
+    db.session.execute(sa.text("DELETE FROM leases"))
+    db.session.commit()
+    reminder_pass.call_local()
+    received = smtp_server.wait_for(2, timeout=30)
+    assert {reminder_header(r.message)[1] for r in received} == {"notice"}
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(Reminder)).all()
+    assert len(rows) == 2 and {r.status for r in rows} == {ReminderStatus.sent}
+    assert db.session.scalar(sa.text("SELECT count(*) FROM leases")) == 0  # released after the pass
+    # A second pass finds nothing more to send.
+    reminder_pass.call_local()
+    assert len(smtp_server.messages) == 2

@@ -1,5 +1,6 @@
 """Real job workers for tests: the app's queue pointed at a SQLite file or at Redis, a huey consumer
 process with the web app's settings, and waiting for a job to finish."""
+import contextlib
 import os
 import subprocess
 import sys
@@ -55,18 +56,25 @@ def queue(request, tmp_path):
     huey.storage, huey._immediate = saved
 
 
+@contextlib.contextmanager
+def start_worker(queue_url: str, database_url: str, tmp_path, smtp_server=None):
+    """A huey consumer process with the web app's settings (its own app, as on another machine)."""
+    env = worker_env(queue_url, database_url, tmp_path, smtp_server)
+    with open(tmp_path / "worker.log", "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "campaign.jobs.tasks.huey",
+                                    "--workers", "2", "--no-periodic", "--delay", "0.1"],
+                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
 @pytest.fixture
 def worker(queue, app, smtp_server, tmp_path, database_url):
-    """A huey consumer process with the web app's settings (its own app, as on another machine)."""
-    env = worker_env(queue, database_url, tmp_path, smtp_server)
-    log = open(tmp_path / "worker.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "campaign.jobs.tasks.huey",
-                                "--workers", "2", "--no-periodic", "--delay", "0.1"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with start_worker(queue, database_url, tmp_path, smtp_server) as process:
+        yield process
 
 
 def wait_for_job(job_id: int, timeout: float = 60) -> Job:

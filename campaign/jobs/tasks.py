@@ -3,14 +3,18 @@ them at once, in tests; else one app per worker process) and hands the work to s
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 
 from flask import Flask, current_app, has_app_context
 from huey import crontab
 
 from .. import create_app
 from ..extensions import db
-from ..scheduler import Scheduler
+from ..services.audit import seal
 from ..services.jobs import purge_rollups, run_password_links, run_reminder_sending
+from ..services.photos import run_photo_job
+from ..services.reminders import run_leased_pass
 from .rollups import run_rollup
 from . import huey
 
@@ -52,6 +56,13 @@ def send_reminders(job_id: int) -> int:
         return run_reminder_sending(job_id).done
 
 
+@huey.task(retries=2, retry_delay=30)
+def process_photos(job_id: int) -> int:
+    """Decode uploaded photos (a photo that is not readable fails by itself; only a crash is retried)."""
+    with app_context():
+        return run_photo_job(job_id).done
+
+
 @huey.task(retries=1, retry_delay=30)
 def build_rollup(job_id: int) -> int:
     with app_context():
@@ -60,9 +71,13 @@ def build_rollup(job_id: int) -> int:
 
 @huey.periodic_task(crontab(minute="*/5"))
 def reminder_pass() -> None:
-    """The periodic reminder pass (every 5 minutes), under the database lease as before; and built
-    rollups past their keeping time are deleted."""
+    """The periodic reminder pass (every 5 minutes) under the database lease, the audit log's seal
+    kept up with its entries, and built rollups past their keeping time deleted."""
     with app_context() as app:
-        Scheduler(app, 0).run_once()
+        report = run_leased_pass(f"{socket.gethostname()}:{os.getpid()}")
+        if report is not None and report.outcomes:
+            app.logger.info("reminders: %d sent, %d failed", report.count("sent"),
+                            report.count("failed") + report.count("abandoned"))
+        seal()
         purge_rollups()
         db.session.commit()

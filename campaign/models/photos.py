@@ -18,6 +18,7 @@ class Photo(db.Model):
     __tablename__ = "photos"
     __table_args__ = (
         sa.CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name="known_content_type"),
+        sa.CheckConstraint("state IN ('pending', 'ready', 'failed')", name="known_state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,9 +33,18 @@ class Photo(db.Model):
     size: Mapped[int]
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # A worker decodes the upload and writes the stored photo and its thumbnail (services/photos.py):
+    # pending until then, ready after, failed (with the reason in Chinese) when the file is not a photo.
+    state: Mapped[str] = mapped_column(sa.String(10), default="ready", server_default="ready")
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"))
 
     submission: Mapped[Submission] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
 
     @property
     def extension(self) -> str:

@@ -17,7 +17,7 @@ from ..definitions.presets import load_preset
 from ..models import Campaign, Contact, Role, Unit, User, utcnow
 from .accounts import create_user
 from .campaigns import create_from_preset, publish, set_recipients
-from .photos import add_photos
+from .photos import add_photos, discard_files, process_photo, upload_path
 from .relays import RelayDeliverable, apply_gathering, create_relay, gather
 from .review import accept, extend, return_
 from .submissions import get_submission, save_draft, submit
@@ -281,6 +281,9 @@ def _demo_photos(submission, reporter: User) -> list[dict]:
         out.seek(0)
         uploads.append(FileStorage(out, filename=f"{caption}.jpg", content_type="image/jpeg"))
     result = add_photos(submission, "photos", uploads, user=reporter)
+    for photo in result.photos:  # what a worker does after an upload
+        process_photo(photo)
+        discard_files([upload_path(photo)])
     return [{"id": str(p.id), "caption": c} for p, c in zip(result.photos, PHOTO_CAPTIONS)]
 
 

@@ -51,37 +51,48 @@ def read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
     return raw
 
 
-def header_pixels(raw: bytes) -> int:
-    """The image's pixel count read from its header alone (0 when it cannot be read)."""
+def _open(raw: bytes, name: str, max_pixels: int) -> tuple[Image.Image, str]:
+    """The image opened from its header (nothing decoded yet) and its content type; PhotoRejected if
+    it is not a JPEG or PNG within the pixel limits."""
+    not_a_photo = f"“{name}”不是 JPG 或 PNG 格式的照片（按文件内容判断），请选择照片文件后重新上传。"
     try:
-        with Image.open(io.BytesIO(raw), formats=("JPEG", "PNG")) as image:
-            return image.width * image.height
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return 0
+        image = Image.open(io.BytesIO(raw), formats=("JPEG", "PNG"))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRejected(_too_large(name, max_pixels)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise PhotoRejected(not_a_photo) from None
+    if image.format not in FORMATS:
+        raise PhotoRejected(not_a_photo)
+    if image.width * image.height > max_pixels:
+        raise PhotoRejected(_too_large(name, max_pixels))
+    content_type = FORMATS[image.format]
+    if content_type == "image/png" and image.width * image.height > MAX_PNG_PIXELS:
+        raise PhotoRejected(f"“{name}”是像素很多的 PNG 图片，请另存为 JPG，或缩小到 "
+                            f"{MAX_PNG_PIXELS // 1_000_000} 百万像素以内后重新上传。")
+    return image, content_type
+
+
+def _too_large(name: str, max_pixels: int) -> str:
+    return f"“{name}”像素过多，请将图片缩小到 {max_pixels // 1_000_000} 百万像素以内后重新上传。"
+
+
+def inspect_image(raw: bytes, name: str, *, max_pixels: int) -> tuple[str, int, int]:
+    """Content type, width and height read from the header alone, with the checks decode_image makes
+    before decoding: what an upload request may do without decoding any pixels."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image, content_type = _open(raw, name, max_pixels)
+        with image:
+            return content_type, image.width, image.height
 
 
 def decode_image(raw: bytes, name: str, *, max_pixels: int) -> tuple[Image.Image, str]:
     """The decoded image, at most STORED_EDGE on its longer side, with its orientation applied, and its
     content type; PhotoRejected if it is not a JPEG or PNG within the pixel limits."""
-    not_a_photo = f"“{name}”不是 JPG 或 PNG 格式的照片（按文件内容判断），请选择照片文件后重新上传。"
-    too_large = f"“{name}”像素过多，请将图片缩小到 {max_pixels // 1_000_000} 百万像素以内后重新上传。"
     with warnings.catch_warnings():
         # Pillow only warns between its limit and twice its limit; refuse those too.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(raw), formats=("JPEG", "PNG"))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected(too_large) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise PhotoRejected(not_a_photo) from None
-        if image.format not in FORMATS:
-            raise PhotoRejected(not_a_photo)
-        if image.width * image.height > max_pixels:
-            raise PhotoRejected(too_large)
-        content_type = FORMATS[image.format]
-        if content_type == "image/png" and image.width * image.height > MAX_PNG_PIXELS:
-            raise PhotoRejected(f"“{name}”是像素很多的 PNG 图片，请另存为 JPG，或缩小到 "
-                                f"{MAX_PNG_PIXELS // 1_000_000} 百万像素以内后重新上传。")
+        image, content_type = _open(raw, name, max_pixels)
         try:
             if content_type == "image/jpeg":
                 image.draft("RGB", (STORED_EDGE, STORED_EDGE))  # decode at 1/2, 1/4 or 1/8 scale when it suffices
@@ -90,9 +101,9 @@ def decode_image(raw: bytes, name: str, *, max_pixels: int) -> tuple[Image.Image
                 image.thumbnail((STORED_EDGE, STORED_EDGE))
             return ImageOps.exif_transpose(image), content_type
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected(too_large) from None
+            raise PhotoRejected(_too_large(name, max_pixels)) from None
         except (OSError, SyntaxError, ValueError, EOFError):
-            raise PhotoRejected(f"“{name}”已损坏或不完整，无法读取，请重新导出后上传。") from None
+            raise PhotoRejected(f"“{name}”已损坏或不完整，无法读取，请删除后重新导出、上传。") from None
 
 
 def encode(image: Image.Image, content_type: str) -> bytes:

@@ -1,7 +1,10 @@
 """The photo entries a submission's data holds ({"id", "caption"} per photo), read without touching files."""
 from __future__ import annotations
 
-from ..models import Submission
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Photo, Submission
 
 
 def photo_fields(submission: Submission) -> dict[str, dict]:
@@ -36,3 +39,13 @@ def keep_known_photos(submission: Submission, data: dict) -> dict:
         kept.extend({"id": pid, "caption": str(e.get("caption") or "")} for pid, e in known.items() if pid not in seen)
         data[key] = kept
     return data
+
+
+def unreadable_photos(submission: Submission, data: dict) -> list[str]:
+    """The names of photos in the data that a worker found it could not read."""
+    ids = [int(e["id"]) for key in photo_fields(submission) for e in entries(data, key)
+           if str(e.get("id", "")).isdigit()]
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Photo.original_name).where(Photo.id.in_(ids), Photo.state == "failed")
+                                   .order_by(Photo.id)))

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Deliverable, Revision, Submission, SubmissionState, Unit, User, record, utcnow
 from . import WorkflowError
 from .deadlines import closed_message, is_late
-from .photo_refs import keep_known_photos
+from .photo_refs import keep_known_photos, unreadable_photos
 from .standing import Standing, unit_standing
 
 S = SubmissionState
@@ -133,6 +133,10 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     # Counted before writing, so the query does not flush the submission twice.
     number = db.session.scalar(sa.select(sa.func.count()).where(Revision.submission_id == submission.id)) + 1
     _write(submission, data, base_version, user, now)
+    unreadable = unreadable_photos(submission, submission.data)
+    if unreadable:
+        raise WorkflowError("照片" + "、".join(f"“{name}”" for name in unreadable)
+                            + "无法读取，请删除后重新上传，再报送。")
     late = is_late(now, standing.deadline)
     revision = Revision(
         submission=submission, number=number, data=submission.data, submitted_at=now, submitted_by_id=user.id,

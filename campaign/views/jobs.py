@@ -7,6 +7,7 @@ from flask import Blueprint, abort, jsonify, render_template, send_file
 from flask_login import current_user, login_required
 
 from ..services.jobs import job_for, kept_until, rollup_file
+from ..services.photos import job_photos
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -30,7 +31,8 @@ def show(job_id: int):
 def status(job_id: int):
     job = _job_or_404(job_id)
     return jsonify(state=job.state.value, label=job.state.label, total=job.total, done=job.done, failed=job.failed,
-                   percent=job.percent, message=job.message, finished=job.state.finished)
+                   percent=job.percent, message=job.message, finished=job.state.finished,
+                   **({"photos": job_photos(job)} if job.kind == "photos" else {}))
 
 
 @bp.route("/<int:job_id>/file")

@@ -9,9 +9,10 @@ from ..access import reporter_deliverable_or_404, role_required
 from ..errors import DATABASE_UNAVAILABLE
 from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data, problems
+from ..jobs.tasks import process_photos
 from ..models import Deliverable, Photo, Role, Submission, utcnow
 from ..services import WorkflowError
-from ..services.photos import add_photos, discard_files, photos_of, remove_photo
+from ..services.photos import add_photos, discard_files, pending_jobs, photos_of, queue_photo_job, remove_photo
 from ..services.relays import has_subtree, relay_panel, unit_relays
 from ..services.standing import unit_standing, unit_todo
 from ..services.uploads import uploads_of
@@ -41,10 +42,11 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
         form = build_form_class(deliverable.form, strict=False)(
             formdata=None, data=data_to_formdata(initial_data(submission), deliverable.form))
         form.version.data = str(submission.version)
+    photos = photos_of(submission)
     return render_template(
         "unit/deliverable.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
         standing=unit_standing(deliverable, submission.unit_id, now, submission=submission), form=form,
-        conflict=conflict, error=error, notice=notice, now=now, photos=photos_of(submission),
+        conflict=conflict, error=error, notice=notice, now=now, photos=photos, photo_jobs=pending_jobs(photos),
         problems=problems(form) if error and (form.errors or getattr(form, "limit_errors", None)) else [],
         photo_errors=photo_errors or {}, relay=relay_panel(deliverable, submission.unit_id),
         uploads=uploads_of(submission), upload_errors=upload_errors or [],
@@ -126,13 +128,17 @@ def _photo_action(deliverable: Deliverable, submission: Submission, action: str,
     if kind == "upload":
         result = add_photos(submission, arg, request.files.getlist(f"upload_{arg}"), user=current_user)
         written.extend(result.paths)
+        job = queue_photo_job(result.photos, user=current_user,
+                              back_url=url_for("unit.deliverable", deliverable_id=deliverable.id)) if result.photos else None
         db.session.commit()
+        if job is not None:
+            process_photos(job.id)  # decoded by a worker; the form shows their progress
         if result.errors:
             saved = (f"草稿已保存，已上传 {len(result.photos)} 张照片，另有照片未能上传" if result.photos
                      else "草稿已保存，但照片未上传")
             return render_form(deliverable, submission, status=400, error=f"{saved}，请看照片栏目中的提示。",
                                photo_errors={arg: result.errors})
-        flash(f"已上传 {len(result.photos)} 张照片，草稿已保存。请为每张照片填写说明。", "success")
+        flash(f"已上传 {len(result.photos)} 张照片，草稿已保存，照片正在处理。请为每张照片填写说明。", "success")
     else:
         if not arg.isdigit():
             abort(400)

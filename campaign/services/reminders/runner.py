@@ -1,8 +1,8 @@
 """Reminders (催报): find what is due, claim it in the ledger, send it, record the outcome.
 
-`run_pass` is the one entry point for cron (`flask reminders run`), the in-process scheduler and
-the coordinator's manual 催报. Each message is claimed and committed immediately before it is sent,
-so overlapping passes (two cron jobs, several gunicorn workers) never send the same message twice.
+`run_pass` is the one entry point for cron (`flask reminders run`) and the workers' periodic pass
+(`run_leased_pass`). Each message is claimed and committed immediately before it is sent, so
+overlapping passes (two cron jobs, workers on several machines) never send the same message twice.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import Address
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -278,6 +278,25 @@ def run_pass(now: datetime | None = None, *, dry_run: bool = False, settings: Ma
     rows = [r for r in _waiting_rows(one.now) if campaign_id is None or r.deliverable.campaign_id == campaign_id]
     one.send_waiting(rows)
     return one.report
+
+
+LEASE_NAME = "reminders"
+LEASE_TTL = timedelta(minutes=15)
+
+
+def run_leased_pass(holder: str, now: datetime | None = None) -> PassReport | None:
+    """A pass if `holder` gets the database lease; None while another process runs one.
+
+    Every worker machine may start the periodic pass; the lease keeps two from doing the same work
+    at once, and the ledger makes an overlap harmless should a pass outlive its lease.
+    """
+    now = now or utcnow()
+    if not ledger.acquire_lease(LEASE_NAME, holder, now=now, ttl=LEASE_TTL):
+        return None
+    try:
+        return run_pass(now)
+    finally:
+        ledger.release_lease(LEASE_NAME, holder)
 
 
 def send_planned(items: list[Due], now: datetime, *, settings: Mapping[str, Any] | None = None) -> PassReport:

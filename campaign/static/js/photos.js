@@ -42,4 +42,34 @@
       if (button.form.requestSubmit) { button.form.requestSubmit(button); } else { button.click(); }
     });
   });
+
+  // Photos a worker is decoding: show each one's thumbnail (or why it failed) when its job says so.
+  document.addEventListener('job-update', function (event) {
+    (event.detail.photos || []).forEach(function (photo) {
+      var item = document.querySelector('[data-photo="' + photo.id + '"]');
+      var wait = item && item.querySelector('[data-photo-wait]');
+      if (!wait || photo.state === 'pending') { return; }
+      item.setAttribute('data-photo-state', photo.state);
+      if (photo.state === 'ready') {
+        var link = document.createElement('a');
+        link.href = wait.getAttribute('data-show');
+        link.target = '_blank';
+        link.rel = 'noopener';
+        var img = document.createElement('img');
+        img.src = wait.getAttribute('data-thumbnail');
+        img.alt = wait.getAttribute('data-alt');
+        img.width = 160;
+        link.appendChild(img);
+        wait.replaceWith(link);
+        var size = item.querySelector('[data-photo-size]');
+        if (size) { size.textContent = ' · ' + photo.width + '×' + photo.height; }
+      } else {
+        var error = document.createElement('p');
+        error.className = 'errors photo-failed';
+        error.setAttribute('role', 'alert');
+        error.textContent = photo.error;
+        wait.replaceWith(error);
+      }
+    });
+  });
 }());

@@ -7,6 +7,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from .definitions.proposer import NoDeliverable, propose, source_lines
+from .documents.notice_reader import notice_lines
 from .extensions import db
 from .forms.documents import screen
 from .models import Campaign, Deliverable, Role, Unit, User
@@ -57,6 +59,27 @@ def template_command(campaign_id: int, key: str, unit_name: str, output: str) ->
         build_template(deliverable.form, title=deliverable.label, unit_name=submission.unit.name,
                        data=template_data(submission), identity=template_identity(submission), out=out)
     click.echo(f"已生成 {output}（{submission.unit.name}，{deliverable.label}）")
+
+
+@click.command("propose-campaign")
+@click.argument("notice", type=click.Path(exists=True, dir_okay=False))
+def propose_campaign_command(notice: str) -> None:
+    """Read a notice (.docx, .doc, .wps or .txt) and print the campaign it proposes, in the preset
+    format the app loads, then where each value came from. Exits 2 when the notice names nothing to file."""
+    with open(notice, "rb") as fh:
+        raw = fh.read()
+    try:
+        proposal = propose(notice_lines(os.path.basename(notice), raw))
+    except DocumentRefused as exc:
+        click.secho(str(exc), err=True, fg="red")
+        raise SystemExit(1) from None
+    except NoDeliverable as exc:
+        click.secho(str(exc), err=True, fg="red")
+        raise SystemExit(2) from None
+    click.echo(proposal.yaml(), nl=False)
+    click.echo("\n# 各项取自通知的哪一句：")
+    for line in source_lines(proposal):
+        click.echo("# " + line)
 
 
 @click.command("intake")
@@ -114,7 +137,7 @@ def intake_command(campaign_id: int, key: str, dry_run: bool, files: tuple[str, 
         raise SystemExit(1)
 
 
-commands = [template_command, intake_command]
+commands = [propose_campaign_command, template_command, intake_command]
 
 
 @click.group("audit")

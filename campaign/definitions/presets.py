@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from ..timefmt import DEFAULT_ZONE
+from .deliverables import parse_deadline
 from .schema import DefinitionError, InvalidDefinition, parse_yaml, validate_form
 
 PRESET_DIR = os.path.join(os.path.dirname(__file__), "presets")
-OFFICE_HOURS_END = "office_hours_end"
 
 
 @dataclass(frozen=True)
@@ -35,36 +35,29 @@ class Preset:
     deliverables: list[PresetDeliverable] = field(default_factory=list)
 
 
-def _deadline(raw, office_end: time) -> datetime:
-    """Read a deadline: a date-time, a date (end of day) or '<date> office_hours_end' (下班前)."""
-    if isinstance(raw, datetime):
-        return raw.replace(tzinfo=None)
-    if isinstance(raw, date):
-        return datetime.combine(raw, time(23, 59, 59))
-    text = str(raw).strip()
-    if text.endswith(OFFICE_HOURS_END):
-        day = date.fromisoformat(text[: -len(OFFICE_HOURS_END)].strip())
-        return datetime.combine(day, office_end)
-    return datetime.fromisoformat(text)
-
-
 def load_preset(key: str) -> Preset:
     """Load and validate one built-in preset by key."""
     path = os.path.join(PRESET_DIR, f"{key}.yaml")
     if not os.path.isfile(path):
         raise KeyError(key)
     with open(path, encoding="utf-8") as fh:
-        raw = parse_yaml(fh.read())
+        return parse_preset(fh.read(), where=key)
+
+
+def parse_preset(text: str, *, where: str = "") -> Preset:
+    """A whole campaign written in the preset format (as `flask propose-campaign` prints one)."""
+    raw = parse_yaml(text)
     office_end = time.fromisoformat(str(raw.get("office_hours_end") or "18:00"))
+    prefix = f"{where}: " if where else ""
     deliverables = []
     for item in raw["deliverables"]:
         try:
             form = validate_form({"title": item["title"], "fields": item["fields"], "limits": item.get("limits")})
         except InvalidDefinition as exc:
-            raise InvalidDefinition([DefinitionError(e.line, f"{key}: {e.message}") for e in exc.errors]) from None
+            raise InvalidDefinition([DefinitionError(e.line, prefix + e.message) for e in exc.errors]) from None
         deliverables.append(PresetDeliverable(
             key=item["key"], short_title=item.get("short_title", ""), title=item["title"],
-            deadline=_deadline(item["deadline"], office_end), form=form,
+            deadline=parse_deadline(item["deadline"], office_end), form=form,
         ))
     return Preset(
         key=raw["key"], title=raw["title"], doc_number=raw.get("doc_number") or "", issuer=raw["issuer"],

@@ -537,7 +537,9 @@ def _deadline_for(deliverable: ProposedDeliverable, requests: list[str], year: i
                 if match:
                     _set_deadline(deliverable, match, year, sentence)
                     return
-    dated = [(s, m) for s in requests for m in [DEADLINE_RE.search(s)] if m and "报送" in s]
+    # A sentence that names other annexes sets their dates, not this one's.
+    dated = [(s, m) for s in requests for m in [DEADLINE_RE.search(s)]
+             if m and "报送" in s and not ANNEX_REF_RE.search(s)]
     if len(dated) == 1:
         sentence, match = dated[0]
         _set_deadline(deliverable, match, year, sentence)

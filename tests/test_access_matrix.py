@@ -51,6 +51,8 @@ EXPECTED = {
     "campaigns.new": {**STAFF_ONLY},
     "campaigns.create_from_preset": {**STAFF_ONLY},
     "campaigns.create_from_definition": {**STAFF_ONLY},
+    "notices.start": {**STAFF_ONLY},
+    "notices.create": {**STAFF_ONLY},
     "campaigns.show": campaign_route(),
     "campaigns.edit": campaign_route(),
     "campaigns.remove_deliverable": campaign_route(),

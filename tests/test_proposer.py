@@ -2,8 +2,11 @@
 and as Word files with real merged tables), a dozen variants come out as a person would read them, and
 every value says where it came from."""
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+
+from campaign.models import Role
 
 from campaign.definitions.presets import load_preset, parse_preset
 from campaign.definitions.proposer import NoDeliverable, propose, source_lines
@@ -12,19 +15,22 @@ from campaign.documents.safety import DocumentRefused
 from tests.notice_files import SAMR, XINXIANG, docx_from_text, seed_text
 
 
-def without_keys(preset) -> dict:
-    """A preset as data, every key replaced by its position (keys are the one thing a notice does not say)."""
-    def form(spec: dict) -> dict:
-        keys = {f["key"]: i for i, f in enumerate(spec["fields"])}
-        fields = []
-        for f in spec["fields"]:
-            f = {**f, "key": None}
-            if f.get("columns"):
-                f["columns"] = [{**c, "key": None} for c in f["columns"]]
-            fields.append(f)
-        limits = [{**lim, "fields": [keys[k] for k in lim["fields"]]} for lim in spec["limits"]]
-        return {"title": spec["title"], "fields": fields, "limits": limits}
+def without_keys_form(spec: dict) -> dict:
+    """A form with every key replaced by its position (keys are the one thing a notice does not say)."""
+    keys = {f["key"]: i for i, f in enumerate(spec["fields"])}
+    fields = []
+    for f in spec["fields"]:
+        f = {**f, "key": None}
+        if f.get("columns"):
+            f["columns"] = [{**c, "key": None} for c in f["columns"]]
+        fields.append(f)
+    limits = [{**lim, "fields": [keys[k] for k in lim["fields"]]} for lim in spec["limits"]]
+    return {"title": spec["title"], "fields": fields, "limits": limits}
 
+
+def without_keys(preset) -> dict:
+    """A preset as data, without its keys."""
+    form = without_keys_form
     return {
         "title": preset.title, "doc_number": preset.doc_number, "issuer": preset.issuer,
         "issued_on": preset.issued_on, "contact": {k: str(v) for k, v in preset.contact.items()},
@@ -223,3 +229,86 @@ def test_a_word_notice_with_a_macro_part_is_refused():
         target.writestr("word/vbaProject.bin", b"\x00" * 64)
     with pytest.raises(DocumentRefused, match="含有宏"):
         notice_lines("通知.docx", out.getvalue())
+
+
+# --- on the web -------------------------------------------------------------------------------------
+
+def test_a_coordinator_uploads_the_samr_notice_checks_it_and_gets_the_presets_forms(client, make_user):
+    from campaign.extensions import db
+    from campaign.models import AuditEntry, Campaign
+    from tests.conftest import login
+    import io
+    import re
+    import sqlalchemy as sa
+
+    coordinator = make_user(Role.coordinator)
+    login(client, coordinator)
+    page = client.post("/coordinator/campaigns/new/notice", data={
+        "upload": (io.BytesIO(docx_from_text(seed_text(SAMR))), "关于认真学习宣传贯彻《质量强国建设纲要》的通知.docx")},
+        content_type="multipart/form-data")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'value="国市监质发〔2023〕9号"' in html and "出处：「国市监质发〔2023〕9号」" in html
+    assert "出处：「联系人:质量发展局 张俭 010-82262046」" in html
+    assert "出处：「各单位请于2023年3月31日前将学习宣传贯彻《纲要》进展情况报送总局(附件1)" in html
+    # The coordinator corrects the contact's phone, then creates the draft as proposed otherwise.
+    fields = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', html))
+    definition = re.search(r'<textarea[^>]*name="definition"[^>]*>\n?(.*?)</textarea>', html, re.S).group(1)
+    import html as html_lib
+    data = {name: html_lib.unescape(value) for name, value in fields.items()}
+    data.pop("shift")  # a tick box, left as it is shown: unticked (the notice's own dates)
+    data.update(definition=html_lib.unescape(definition), contact_phone="010-82262046 转 1")
+    done = client.post("/coordinator/campaigns/new/notice/create", data=data)
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    campaign = db.session.scalars(sa.select(Campaign)).one()
+    assert campaign.contact_phone == "010-82262046 转 1" and campaign.doc_number == "国市监质发〔2023〕9号"
+    assert campaign.preset is None and campaign.state.value == "draft"
+    preset = load_preset("samr_2023_9")
+    assert [without_keys_form(d.form) for d in campaign.deliverables] == [without_keys_form(d.form) for d in preset.deliverables]
+    assert [d.deadline.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None) for d in campaign.deliverables] == \
+        [d.deadline for d in preset.deliverables]
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "campaign_created")).one()
+    assert entry.detail.get("from_notice") is True
+
+
+def test_a_refused_create_keeps_every_value_and_the_sources(client, make_user):
+    from tests.conftest import login
+    login(client, make_user(Role.coordinator))
+    text = seed_text(XINXIANG)
+    page = client.post("/coordinator/campaigns/new/notice", data={"text": text}).get_data(as_text=True)
+    assert "出处：「联系人：李述虎 电话：2079642 18737374374」" in page
+    import re
+    import html as html_lib
+    sources = html_lib.unescape(re.search(r'name="sources"[^>]*value="([^"]*)"', page).group(1))
+    refused = client.post("/coordinator/campaigns/new/notice/create", data={
+        "title": "新乡市水利局关于组织开展《质量强国建设纲要》学习活动的通知", "issuer": "新乡市水利局",
+        "definition": "deliverables:\n  - key: report\n    title: 学习活动情况\n    fields: [{key: a, type: textarea, label: 汇报}]\n",
+        "sources": sources})
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "“学习活动情况”还没有截止时间" in body
+    assert "出处：「联系人：李述虎 电话：2079642 18737374374」" in body and "学习活动情况汇报" in body
+
+
+def test_a_notice_page_refuses_what_it_cannot_read_beside_the_field(client, make_user):
+    from tests.conftest import login
+    import io
+    login(client, make_user(Role.coordinator))
+    refused = client.post("/coordinator/campaigns/new/notice", data={"upload": (io.BytesIO(b"MZ\x90\x00"), "通知.exe")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400 and "请上传通知的 Word 文件" in refused.get_data(as_text=True)
+    empty = client.post("/coordinator/campaigns/new/notice", data={"text": "关于放假的通知\n各科室：\n放假。\n"})
+    assert empty.status_code == 400 and "没有找到需要填报的附件" in empty.get_data(as_text=True)
+    assert "关于放假的通知" in empty.get_data(as_text=True)  # the pasted text stays
+
+
+def test_an_expired_proposal_page_keeps_the_corrections(make_app, app, make_user):
+    from tests.conftest import login_with_token
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    login_with_token(client, make_user(Role.coordinator))
+    page = client.post("/coordinator/campaigns/new/notice/create", data={
+        "csrf_token": "stale", "title": "某局关于报送学习情况的通知", "contact_name": "王五（已核对）",
+        "definition": "deliverables: []\n"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 400 and "页面已过期（安全校验失败），您填写的内容已保留" in body
+    assert 'value="王五（已核对）"' in body and "某局关于报送学习情况的通知" in body

@@ -190,6 +190,50 @@ class AddDeliverablesForm(BaseForm):
         return super().validate(extra_validators) and read_definitions(self)
 
 
+MAX_NOTICE_TEXT = 400_000
+
+
+class NoticeForm(BaseForm):
+    """The notice a campaign is proposed from: its Word file, or its text pasted."""
+
+    upload = FileField("通知文件（.docx，或 .doc、.wps）")
+    text = TextAreaField("或粘贴通知全文", validators=[Length(max=MAX_NOTICE_TEXT, message="通知文字过长，请只粘贴通知正文和附件。")])
+
+
+class ProposalForm(BaseForm):
+    """A proposed campaign as the coordinator corrects it before the draft is made."""
+
+    title = line_field("通知标题", 300, required=True)
+    doc_number = line_field("文号", 100)
+    issuer = line_field("发文单位", 200, required=True)
+    issued_on = LocalDateField("印发日期", validators=[Optional()], render_kw={"type": "date"})
+    contact_department = line_field("联系处室", 200)
+    contact_name = line_field("联系人", 100)
+    contact_phone = line_field("联系电话", 100)
+    contact_email = StringField("电子邮箱", validators=[Optional(), Email(message="请填写正确的电子邮箱地址。"),
+                                                    Length(max=254, message="电子邮箱请不超过 254 字。")])
+    definition = TextAreaField("报送事项和表格栏目", validators=[
+        InputRequired(message="请填写报送事项。"), Length(max=MAX_DEFINITION_BYTES, message="表单定义过长，请删减后再试。")])
+    shift = BooleanField("把日期改到今年（月、日和时刻不变）", default=False)
+    sources = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        self.definitions = []
+        if not super().validate(extra_validators):
+            return False
+        try:
+            self.definitions = load_deliverables_text(self.definition.data or "")
+        except InvalidDefinition as exc:
+            self.definition.errors = [str(e) for e in exc.errors]
+            return False
+        undated = [d.short_title or d.title for d in self.definitions if d.deadline is None]
+        if undated:
+            self.definition.errors = [f"“{name}”还没有截止时间：请在它的 deadline 一行写上日期，例如 2024-03-31 或 "
+                                      "2024-03-31 下班前。" for name in undated]
+            return False
+        return True
+
+
 class ConfirmForm(BaseForm):
     """Publish or close: a tick that says the coordinator means it."""
 

@@ -7,7 +7,7 @@ themselves. Recipients are chosen in recipients.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..definitions.deliverables import DeliverableDefinition
-from ..definitions.presets import Preset
+from ..definitions.presets import Preset, PresetDeliverable
 from ..models import (Campaign, CampaignState, Deliverable, LatePolicy, Role, Submission, SubmissionState, User,
                       campaigns as campaign_tables, record, utcnow)
 from ..timefmt import DEFAULT_ZONE
@@ -75,7 +75,7 @@ def create_from_preset(preset: Preset, *, user: User, shift_to_year: int | None 
         issued_on=move(preset.issued_on) if isinstance(preset.issued_on, date) else None,
         contact_department=preset.contact.get("department", ""), contact_name=preset.contact.get("name", ""),
         contact_phone=str(preset.contact.get("phone", "")), contact_email=preset.contact.get("email", ""),
-        timezone=preset.timezone, office_hours_end=preset.office_hours_end, preset=preset.key,
+        timezone=preset.timezone, office_hours_end=preset.office_hours_end, preset=preset.key or None,
         state=CampaignState.draft,
     )
     campaign.coordinators.append(user)
@@ -87,8 +87,24 @@ def create_from_preset(preset: Preset, *, user: User, shift_to_year: int | None 
         ))
     db.session.add(campaign)
     db.session.flush()
-    record("campaign_created", user=user, campaign_id=campaign.id, preset=preset.key, shifted_years=years)
+    record("campaign_created", user=user, campaign_id=campaign.id, preset=preset.key or None, shifted_years=years,
+           **({} if preset.key else {"from_notice": True}))
     return campaign
+
+
+def create_from_proposal(details: dict, definitions: list[DeliverableDefinition], *, user: User,
+                         shift_to_year: int | None = None) -> Campaign:
+    """A draft campaign from a notice the coordinator uploaded, as corrected on the proposal page:
+    `details` holds title, doc_number, issuer, issued_on and the contact_* values."""
+    preset = Preset(
+        key="", title=details["title"], doc_number=details.get("doc_number") or "", issuer=details.get("issuer") or "",
+        issued_on=details.get("issued_on"), timezone=DEFAULT_ZONE, office_hours_end=time(18, 0), late_policy="flag",
+        contact={"department": details.get("contact_department") or "", "name": details.get("contact_name") or "",
+                 "phone": details.get("contact_phone") or "", "email": details.get("contact_email") or ""},
+        deliverables=[PresetDeliverable(key=d.key, short_title=d.short_title, title=d.title, deadline=d.deadline,
+                                        form=d.form) for d in definitions],
+    )
+    return create_from_preset(preset, user=user, shift_to_year=shift_to_year)
 
 
 def create_from_definition(definitions: list[DeliverableDefinition], *, user: User, title: str,

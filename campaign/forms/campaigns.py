@@ -234,6 +234,25 @@ class ProposalForm(BaseForm):
         return True
 
 
+class DesignForm(BaseForm):
+    """The designer's save: the form as JSON (from the page's script) or as YAML (typed)."""
+
+    short_title = line_field("简称（如“附件1”）", 100)
+    definition_json = HiddenField(validators=[Length(max=MAX_DEFINITION_BYTES, message="表单过大，请删减栏目后再保存。")])
+    yaml = TextAreaField("表单定义（YAML）", validators=[Length(max=MAX_DEFINITION_BYTES, message="表单定义过长，请删减后再试。")])
+    mode = HiddenField(default="visual")
+    action = HiddenField(default="save")
+
+
+class BlankCampaignForm(BaseForm):
+    """A campaign started blank, its forms then made in the designer."""
+
+    title = line_field("通知标题", 300, required=True)
+    doc_number = line_field("文号", 100)
+    issuer = line_field("发文单位", 200)
+    deadline = LocalDateTimeField("填报截止时间", validators=[InputRequired(message="请填写填报截止时间。")])
+
+
 class ConfirmForm(BaseForm):
     """Publish or close: a tick that says the coordinator means it."""
 

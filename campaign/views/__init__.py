@@ -5,8 +5,8 @@ from . import campaigns
 
 
 def register(app: Flask) -> None:
-    from . import (admin, audit, auth, coordinator, documents, intake, jobs, main, notices, photos, relays, reminders,
-                   reports, review, unit)
+    from . import (admin, audit, auth, coordinator, design, documents, intake, jobs, main, notices, photos, relays,
+                   reminders, reports, review, unit)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -24,3 +24,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(intake.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(notices.bp)
+    app.register_blueprint(design.bp)

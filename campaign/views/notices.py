@@ -38,7 +38,7 @@ def page_expired(exc):
         return render_template("notices/proposal.html", form=form, sources=_kept_sources(form.sources.data),
                                year=service.current_year(DEFAULT_ZONE), error=EXPIRED), 400
     form = NoticeForm()
-    form.upload.errors.append("页面已过期，请重新选择通知文件后再读取。")
+    form.upload.errors = ["页面已过期，请重新选择通知文件后再读取。"]
     return render_template("notices/start.html", form=form), 400
 
 

@@ -1,7 +1,6 @@
 """Fixtures: the app on SQLite (default) or on PostgreSQL (CAMPAIGN_TEST_DATABASE_URL), clients, factories."""
 from __future__ import annotations
 
-import io
 import os
 import re
 from datetime import datetime, timedelta, timezone

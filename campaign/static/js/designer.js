@@ -76,9 +76,18 @@
   }
   function button(id, label, onClick, ariaLabel) {
     var b = el('button', { type: 'button', id: id, text: label });
-    if (ariaLabel) { b.setAttribute('aria-label', ariaLabel); }
+    if (ariaLabel) {
+      b.setAttribute('aria-label', ariaLabel);
+      b.setAttribute('data-named', ariaLabel.replace(/“[^”]*”/, '“%s”'));
+    }
     b.addEventListener('click', onClick);
     return b;
+  }
+  // A field's buttons say which field they act on; renaming the field renames them.
+  function rename(container, name) {
+    container.querySelectorAll('[data-named]').forEach(function (b) {
+      if (b.closest('fieldset, li') === container) { b.setAttribute('aria-label', b.getAttribute('data-named').replace('%s', name)); }
+    });
   }
   function number(value) { var n = parseInt(value, 10); return isNaN(n) || n < 1 ? null : n; }
 
@@ -92,7 +101,10 @@
       change(function () { setType(field, typeSelect.value); }, id + '-type');
     });
     parts.push(el('div', { className: 'row' }, [
-      textInput(id + '-label', '名称（与通知原文一致）', field.label, function (v) { field.label = v; }),
+      textInput(id + '-label', '名称（与通知原文一致）', field.label, function (v) {
+        field.label = v;
+        rename(document.getElementById(id), v || ('栏目 ' + (index + 1)));
+      }),
       el('div', {}, [el('label', { htmlFor: id + '-type', text: '类型' }), typeSelect]),
       check(id + '-required', '必填', field.required, function (v) { field.required = v; })
     ]));
@@ -129,7 +141,10 @@
       var cname = column.label || ('第 ' + (c + 1) + ' 列');
       list.appendChild(el('li', {}, [
         el('div', { className: 'row' }, [
-          textInput(cid + '-label', '第 ' + (c + 1) + ' 列名称', column.label, function (v) { column.label = v; }),
+          textInput(cid + '-label', '第 ' + (c + 1) + ' 列名称', column.label, function (v) {
+            column.label = v;
+            rename(document.getElementById(cid + '-label').closest('li'), v || ('第 ' + (c + 1) + ' 列'));
+          }),
           check(cid + '-long', '多行', column.type === 'textarea', function (v) { column.type = v ? 'textarea' : 'text'; }),
           check(cid + '-required', '必填', column.required, function (v) { column.required = v; })
         ]),

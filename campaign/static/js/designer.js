@@ -153,7 +153,7 @@
           button(cid + '-down', '右移', function () { move(field.columns, c, 1, cid + '-down'); }, '右移“' + cname + '”列'),
           field.columns.length > 1 ? button(cid + '-remove', '删除此列', function () {
             change(function () { field.columns.splice(c, 1); }, id + '-add-column');
-          }, '删除“' + cname + '”列') : null
+          }, '删除此列“' + cname + '”') : null
         ])
       ]));
     });

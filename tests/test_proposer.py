@@ -12,31 +12,7 @@ from campaign.definitions.presets import load_preset, parse_preset
 from campaign.definitions.proposer import NoDeliverable, propose, source_lines
 from campaign.documents.notice_reader import docx_lines, notice_lines, text_lines
 from campaign.documents.safety import DocumentRefused
-from tests.notice_files import SAMR, XINXIANG, docx_from_text, seed_text
-
-
-def without_keys_form(spec: dict) -> dict:
-    """A form with every key replaced by its position (keys are the one thing a notice does not say)."""
-    keys = {f["key"]: i for i, f in enumerate(spec["fields"])}
-    fields = []
-    for f in spec["fields"]:
-        f = {**f, "key": None}
-        if f.get("columns"):
-            f["columns"] = [{**c, "key": None} for c in f["columns"]]
-        fields.append(f)
-    limits = [{**lim, "fields": [keys[k] for k in lim["fields"]]} for lim in spec["limits"]]
-    return {"title": spec["title"], "fields": fields, "limits": limits}
-
-
-def without_keys(preset) -> dict:
-    """A preset as data, without its keys."""
-    form = without_keys_form
-    return {
-        "title": preset.title, "doc_number": preset.doc_number, "issuer": preset.issuer,
-        "issued_on": preset.issued_on, "contact": {k: str(v) for k, v in preset.contact.items()},
-        "timezone": preset.timezone, "office_hours_end": preset.office_hours_end, "late_policy": preset.late_policy,
-        "deliverables": [(d.short_title, d.title, d.deadline, form(d.form)) for d in preset.deliverables],
-    }
+from tests.notice_files import SAMR, XINXIANG, docx_from_text, seed_text, without_keys, without_keys_form
 
 
 SEEDS = [(SAMR, "samr_2023_9"), (XINXIANG, "xinxiang_water_2023")]

@@ -1,6 +1,9 @@
 """A notice read into a proposed campaign: both seed notices come out as their built-in presets (as text
 and as Word files with real merged tables), a dozen variants come out as a person would read them, and
 every value says where it came from."""
+import os
+import shutil
+import subprocess
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -288,3 +291,15 @@ def test_an_expired_proposal_page_keeps_the_corrections(make_app, app, make_user
     body = page.get_data(as_text=True)
     assert page.status_code == 400 and "页面已过期（安全校验失败），您填写的内容已保留" in body
     assert 'value="王五（已核对）"' in body and "某局关于报送学习情况的通知" in body
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"), reason="LibreOffice not installed")
+def test_a_notice_saved_as_doc_is_read_through_libreoffice(tmp_path):
+    source = tmp_path / "通知.docx"
+    source.write_bytes(docx_from_text(seed_text(SAMR)))
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "doc", "--outdir", str(tmp_path), str(source)], check=True, timeout=120,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proposal = propose(notice_lines("通知.doc", (tmp_path / "通知.doc").read_bytes()))
+    assert without_keys(parse_preset(proposal.yaml())) == without_keys(load_preset("samr_2023_9"))

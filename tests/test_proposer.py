@@ -197,6 +197,19 @@ def test_files_that_cannot_be_read_are_refused_with_what_to_do(name, content, me
     assert message in str(refused.value)
 
 
+def test_a_word_notice_whose_text_is_broken_xml_is_refused():
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_from_text(seed_text(SAMR)))) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            target.writestr(item, content[: len(content) // 2] if item.filename == "word/document.xml" else content)
+    with pytest.raises(DocumentRefused, match="文件已损坏"):
+        notice_lines("通知.docx", out.getvalue())
+
+
 def test_a_word_notice_with_a_macro_part_is_refused():
     import io
     import zipfile

@@ -55,7 +55,10 @@ def notice_lines(filename: str, raw: bytes) -> list[str]:
 
 
 def docx_lines(raw: bytes) -> list[str]:
-    document = Document(io.BytesIO(raw))
+    try:
+        document = Document(io.BytesIO(raw))
+    except Exception:  # noqa: BLE001 - python-docx raises many kinds for a damaged package
+        raise DocumentRefused("文件已损坏，无法读取。请用 Word 或 WPS 打开后另存为 .docx 再上传，或粘贴通知全文。") from None
     lines: list[str] = []
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):

@@ -21,6 +21,7 @@ from .base import BaseForm, line_field
 from ..definitions.schema import InvalidDefinition
 from ..definitions.deliverables import load_deliverables_text
 from .submission import clean_input
+from ..documents.notice_reader import decode_text
 
 MAX_DEFINITION_BYTES = 200_000
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
@@ -131,18 +132,6 @@ class DefinitionForm(BaseForm):
             return "无法读取该文件：请上传纯文本的 YAML 文件（UTF-8 或 GBK 编码），不要上传 Word 或 Excel 文件。"
         self.definition.data = clean_input(text)
         return None
-
-
-def decode_text(raw: bytes) -> str | None:
-    """The text of an uploaded plain-text file: UTF-8 (with or without BOM), else GB18030; None if binary."""
-    if b"\x00" in raw:
-        return None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 POLICY_CHOICES = [SelectChoice(p.value, p.label) for p in LatePolicy]

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Photo, Role, Submission
+from tests.browser import log_in
 from tests.conftest import PASSWORD
 from tests.photo_helpers import jpeg_bytes, png_bytes
 
@@ -90,11 +91,7 @@ def test_photos_decoded_by_a_worker_appear_on_the_open_form_without_a_reload(pag
     whole = jpeg_bytes((400, 300))
     broken.write_bytes(whole[: len(whole) // 2])
 
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("用户名").fill("huojia")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server + "/unit/")
+    log_in(page, live_server, "huojia", "/unit/")
     page.goto(f"{live_server}/unit/deliverables/{deliverable.id}")
     page.locator("#upload_photos").set_input_files([str(good), str(broken)])
     page.wait_for_selector("text=照片处理中")

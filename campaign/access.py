@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, UploadedFile, campaigns
+from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, Unit, UploadedFile, campaigns
 
 
 def role_required(*roles: Role):
@@ -106,13 +106,29 @@ def campaign_deliverable_or_404(campaign: Campaign, deliverable_id: int) -> Deli
     return deliverable
 
 
+def _is_below(unit: Unit | None, ancestor_id: int) -> bool:
+    """Whether `unit` is somewhere below the unit `ancestor_id` in the unit tree (not the unit itself)."""
+    seen = set()
+    unit = unit.parent if unit is not None else None
+    while unit is not None and unit.id not in seen:
+        if unit.id == ancestor_id:
+            return True
+        seen.add(unit.id)
+        unit = unit.parent
+    return False
+
+
 def _may_see_submission(submission: Submission | None) -> bool:
-    """The unit's own reporters, the campaign's coordinators and admins see what a submission holds."""
+    """The unit's own reporters, the campaign's coordinators and admins see what a submission holds; a relay's
+    联络员 (a reporter of the relaying unit) sees what the units of its subtree filed in that relay."""
     if submission is None:
         return False
-    if current_user.is_reporter:
-        return current_user.unit_id == submission.unit_id
-    return can_manage(submission.deliverable.campaign)
+    if current_user.is_reporter and current_user.unit_id == submission.unit_id:
+        return True
+    campaign = submission.deliverable.campaign
+    if not can_manage(campaign):
+        return False
+    return campaign.relaying_unit_id is None or _is_below(submission.unit, campaign.relaying_unit_id)
 
 
 def viewable_photo_or_404(photo_id: int) -> Photo:

@@ -88,6 +88,37 @@ def test_gathering_brings_rows_together_and_prefixes_texts(relay_world):
     assert "contact_name" not in gathered.data  # one-line fields stay the province's own
 
 
+def test_gathering_an_outline_gathers_each_section_under_the_units_short_name(relay_world):
+    """附件2 (an outline): each section gathers the units' text of that section, prefixed by their short name;
+    a unit that left a section empty adds nothing to it; the title stays the province's own."""
+    users, units = relay_world["users"], relay_world["units"]
+    units["zhengzhou"].short_name, units["kaifeng"].short_name = "郑州", "开封"
+    zhengzhou_text = {"title": "郑州市局工作总结", "learning": "党组会专题学习。", "documents": "印发实施方案。",
+                      "activities": "开展质量月活动。", "experience": "清单化推进。", "exemplars": "郑州示范案例。"}
+    kaifeng_text = {"title": "开封市局工作总结", "learning": "  集中学习三次。\n 部署到县区。 ", "documents": "",
+                    "activities": "宣传进企业。", "experience": "以点带面。", "exemplars": "开封示范案例。"}
+    for city, data in (("zhengzhou", zhengzhou_text), ("kaifeng", kaifeng_text)):
+        submit(city_submission(relay_world, city, 1), data, base_version=None, user=users["admin"])
+    upper_annex2 = relay_world["upper"].deliverables[1]
+    assert upper_annex2.short_title == "附件2"
+    relayed = relayed_deliverable(upper_annex2, units["henan"].id)
+    gathered = gather(upper_annex2, relayed)
+    assert [s.unit_name for s in gathered.sources] == ["郑州", "开封"] and gathered.due == 2
+    assert gathered.data["learning"] == "【郑州】党组会专题学习。\n\n【开封】集中学习三次。\n 部署到县区。"
+    assert gathered.data["documents"] == "【郑州】印发实施方案。"  # 开封 wrote nothing in this section
+    assert gathered.data["activities"] == "【郑州】开展质量月活动。\n\n【开封】宣传进企业。"
+    assert gathered.data["experience"] == "【郑州】清单化推进。\n\n【开封】以点带面。"
+    assert gathered.data["exemplars"] == "【郑州】郑州示范案例。\n\n【开封】开封示范案例。"
+    assert "title" not in gathered.data and gathered.skipped == []
+    own = get_submission(upper_annex2, units["henan"])
+    save_draft(own, {"title": "河南省市场监管局工作总结", "learning": "省局原稿"}, base_version=None,
+               user=users["relay_coordinator"])
+    apply_gathering(own, relayed, gathered, user=users["relay_coordinator"], base_version=own.version)
+    db.session.commit()
+    assert own.state is SubmissionState.draft
+    assert own.data["title"] == "河南省市场监管局工作总结" and own.data["learning"].startswith("【郑州】党组会")
+
+
 def test_only_reported_material_is_gathered(relay_world):
     zhengzhou = city_submission(relay_world, "zhengzhou")
     return_(zhengzhou, reason="请补充", user=relay_world["users"]["relay_coordinator"])

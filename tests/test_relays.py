@@ -14,7 +14,8 @@ from campaign.services.demo import seed_demo
 from campaign.services.relays import (LateRelay, RelayDeliverable, apply_gathering, create_relay, gather,
                                       gathering_state, relayed_deliverable)
 from campaign.services.reminders.overview import previews
-from campaign.services.review import return_
+from campaign.services.review import extend, return_
+from campaign.timefmt import format_instant
 from campaign.services.submissions import get_submission, save_draft, submit, withdraw
 from tests.conftest import annex1_data_for_relay, csrf_from, login
 from tests.helpers import demo_campaigns
@@ -44,7 +45,7 @@ def test_a_deadline_not_before_the_upper_one_needs_a_tick(app, make_unit, make_u
     upper = make_campaign(units=[province])
     reporter = make_user(Role.reporter, unit=province)
     late = [RelayDeliverable(upper.deliverables[0], upper.deliverables[0].deadline + timedelta(hours=1))]
-    with pytest.raises(LateRelay, match="不早于上级规定的截止时间"):
+    with pytest.raises(LateRelay, match="不早于本单位向上级报送的截止时间"):
         create_relay(upper, province, user=reporter, chosen=late, title="转发")
     relay = create_relay(upper, province, user=reporter, chosen=late, title="转发", confirm_late=True)
     assert relay.deliverables[0].deadline > upper.deliverables[0].deadline
@@ -61,6 +62,50 @@ def test_editing_a_relays_deadline_past_the_upper_one_needs_the_tick(relay_world
     with pytest.raises(LateRelay):
         update_campaign(relay, user=user, details={}, deliverables=settings)
     assert update_campaign(relay, user=user, details={}, deliverables=settings, confirm_late_relay=True)
+
+
+def test_the_relay_page_shows_the_units_own_deadline_with_its_extension(client, make_unit, make_user,
+                                                                         make_campaign):
+    """An extension the upper level granted the province moves the deadline its relay is compared with."""
+    province = make_unit("湖南省市场监督管理局")
+    make_unit("长沙市市场监督管理局", parent=province)
+    upper = make_campaign(units=[province])
+    annex1 = upper.deliverables[0]
+    reporter = make_user(Role.reporter, unit=province)
+    extended = annex1.deadline + timedelta(days=3)
+    extend(get_submission(annex1, province), deadline=extended, reason="汛期", user=upper.coordinators[0])
+    db.session.commit()
+    login(client, reporter)
+    page = client.get(f"/relays/new/{upper.id}").get_data(as_text=True)
+    section = page.split(f'id="relay-{annex1.id}"')[1].split("</fieldset>")[0]
+    assert f"本单位向上级报送的截止时间：{format_instant(extended, upper.timezone)}" in section
+    assert f"上级已为本单位延期，通知规定为 {format_instant(annex1.deadline, upper.timezone)}" in section
+    other = page.split(f'id="relay-{upper.deliverables[1].id}"')[1].split("</fieldset>")[0]
+    assert f"本单位向上级报送的截止时间：{format_instant(upper.deliverables[1].deadline, upper.timezone)}" in other
+    assert "延期" not in other
+
+    def post(deadline, tick=False):
+        local = deadline.astimezone(upper.zone).strftime("%Y-%m-%dT%H:%M")
+        return client.post(f"/relays/new/{upper.id}", data={
+            "title": "转发", "contact_name": "李四", "contact_phone": "0731-1",
+            "deliverables-0-id": str(annex1.id), "deliverables-0-chosen": "y", "deliverables-0-deadline": local,
+            "deliverables-1-id": str(upper.deliverables[1].id), **({"confirm_late": "y"} if tick else {})})
+
+    # After the extended deadline: refused, and the message names the deadline it compared with.
+    refused = post(extended + timedelta(hours=1))
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert (f"“{annex1.label}”的截止时间不早于本单位向上级报送的截止时间"
+            f"（{format_instant(extended, upper.timezone)}，上级已为本单位延期") in text
+    assert "截止时间晚于上级，仍然使用" in text
+    # After the notice's deadline but before the extended one: no tick needed.
+    response = post(annex1.deadline + timedelta(days=1))
+    assert response.status_code == 302
+    db.session.expire_all()
+    relay = db.session.scalar(sa.select(type(upper)).filter_by(relays_campaign_id=upper.id))
+    assert relay.deliverables[0].deadline > annex1.deadline
+    edit = client.get(f"/coordinator/campaigns/{relay.id}/edit").get_data(as_text=True)
+    assert f"本单位向上级报送的截止时间：{format_instant(extended, upper.timezone)}，上级已为本单位延期" in edit
 
 
 def test_only_a_recipient_with_units_below_may_relay(relay_world):

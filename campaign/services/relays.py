@@ -19,21 +19,54 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import (Campaign, CampaignState, Deliverable, Gathering, LatePolicy, Submission, Unit, User, record,
                       utcnow)
+from ..timefmt import format_instant
 from . import WorkflowError
-from .standing import Tally, campaign_tallies, unit_standing
+from .standing import Standing, Tally, campaign_tallies, unit_standing
 from .submissions import check_transition, save_draft
 
 GATHERED_TYPES = ("textarea", "section")  # one-line fields (title, contact) stay the relaying unit's own
 
 
 class LateRelay(WorkflowError):
-    """A relayed deadline on or after the upper one; allowed only when the user ticks that it is intended."""
+    """A relayed deadline on or after the relaying unit's own (its extension applied); allowed only when the
+    user ticks that it is intended. The message names the unit's own deadline each was compared with."""
 
-    def __init__(self, labels: list[str]):
-        self.labels = labels
-        super().__init__("、".join(f"“{label}”" for label in labels)
-                         + "的截止时间不早于上级规定的截止时间，本单位将来不及汇总上报。"
+    def __init__(self, late: list[tuple[str, str]]):
+        self.labels = [label for label, _ in late]
+        super().__init__("；".join(f"“{label}”的截止时间不早于本单位向上级报送的截止时间（{own}）" for label, own in late)
+                         + "，本单位将来不及汇总上报。"
                            "如确需如此，请勾选“截止时间晚于上级，仍然使用”；否则请提前截止时间。")
+
+
+def own_deadline_text(standing: Standing, deliverable: Deliverable) -> str:
+    """The relaying unit's effective deadline for an upper deliverable, in words, saying when it was extended."""
+    text = format_instant(standing.deadline, deliverable.campaign.timezone)
+    if standing.extension is not None and standing.deadline != deliverable.deadline:
+        text += "，上级已为本单位延期，通知规定为 " + format_instant(deliverable.deadline, deliverable.campaign.timezone)
+    return text
+
+
+def own_deadlines(upper: Campaign, unit_id: int, now: datetime) -> dict[int, str]:
+    """Upper deliverable id → the unit's own deadline for it in words (its extension applied)."""
+    return {d.id: own_deadline_text(unit_standing(d, unit_id, now), d) for d in upper.deliverables}
+
+
+def relayed_own_deadlines(relay: Campaign, now: datetime) -> dict[int, str]:
+    """A relay's deliverable id → the relaying unit's own deadline for the upper one it passes down, in words."""
+    if relay.relaying_unit_id is None or relay.relays is None:
+        return {}
+    upper = own_deadlines(relay.relays, relay.relaying_unit_id, now)
+    return {d.id: upper[d.relays_deliverable_id] for d in relay.deliverables if d.relays_deliverable_id in upper}
+
+
+def _late(pairs: list[tuple[Deliverable, datetime]], unit_id: int, now: datetime) -> list[tuple[str, str]]:
+    """(label, the unit's own deadline in words) of each relayed deadline on or after the unit's own."""
+    late = []
+    for upper, deadline in pairs:
+        standing = unit_standing(upper, unit_id, now)
+        if deadline >= standing.deadline:
+            late.append((upper.label, own_deadline_text(standing, upper)))
+    return late
 
 
 @dataclass(frozen=True)
@@ -79,8 +112,7 @@ def create_relay(upper: Campaign, unit: Unit, *, user: User, chosen: list[RelayD
         raise WorkflowError("本单位已转发过该通知，请在“我转发的通知”中继续。")
     if not chosen:
         raise WorkflowError("请至少选择一个需要下级报送的事项。")
-    late = [c.upper.label for c in chosen
-            if c.deadline >= unit_standing(c.upper, unit.id, now).deadline]
+    late = _late([(c.upper, c.deadline) for c in chosen], unit.id, now)
     if late and not confirm_late:
         raise LateRelay(late)
     relay = Campaign(
@@ -97,7 +129,7 @@ def create_relay(upper: Campaign, unit: Unit, *, user: User, chosen: list[RelayD
     db.session.add(relay)
     db.session.flush()
     record("relay_created", user=user, campaign_id=relay.id, unit_id=unit.id, relays_campaign_id=upper.id,
-           deliverables=[c.upper.key for c in chosen], later_than_upper=late)
+           deliverables=[c.upper.key for c in chosen], later_than_upper=[label for label, _ in late])
     return relay
 
 
@@ -107,8 +139,8 @@ def check_relay_deadlines(campaign: Campaign, deadlines: dict[int, datetime], *,
     if campaign.relaying_unit_id is None or confirm_late:
         return
     now = now or utcnow()
-    late = [d.label for d in campaign.deliverables if d.relays is not None and d.id in deadlines
-            and deadlines[d.id] >= unit_standing(d.relays, campaign.relaying_unit_id, now).deadline]
+    late = _late([(d.relays, deadlines[d.id]) for d in campaign.deliverables
+                  if d.relays is not None and d.id in deadlines], campaign.relaying_unit_id, now)
     if late:
         raise LateRelay(late)
 

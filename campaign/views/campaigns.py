@@ -16,6 +16,7 @@ from ..definitions.presets import load_preset, preset_keys
 from ..models import Campaign, LatePolicy, Role, utcnow
 from ..services import WorkflowError
 from ..services import campaigns as service
+from ..services.relays import relayed_own_deadlines
 from ..services.standing import campaign_tallies
 from ..timefmt import DEFAULT_ZONE
 from ..services.unit_tree import unit_parents
@@ -175,7 +176,7 @@ def _edit_data(campaign: Campaign) -> dict:
 def _render_edit(campaign, form, status=200, error=None):
     entries = list(zip(campaign.deliverables, form.deliverables.entries))
     return render_template("campaigns/edit.html", campaign=campaign, form=form, entries=entries, error=error,
-                           remove_form=ConfirmForm(), can=lambda action: service.allowed(action, campaign)), status
+                           own_deadlines=relayed_own_deadlines(campaign, utcnow()), remove_form=ConfirmForm(), can=lambda action: service.allowed(action, campaign)), status
 
 
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])

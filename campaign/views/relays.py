@@ -13,7 +13,8 @@ from ..models import Campaign, Role, utcnow
 from ..services import WorkflowError
 from ..services.diff import diff_revisions
 from ..services.relays import (LateRelay, RelayDeliverable, apply_gathering, can_relay, create_relay,
-                               gathering_state, merged, relay_defaults, relayed_deliverable)
+                               gathering_state, merged, own_deadlines, relay_defaults,
+                               relayed_deliverable)
 from ..reports import build, file_name, kinds
 from ..reports.collect import collect
 from ..services.submissions import EditConflict, get_submission
@@ -34,7 +35,9 @@ def _upper_or_404(campaign_id: int) -> Campaign:
 def _render_new(upper: Campaign, form: RelayForm, status: int = 200, error: str | None = None):
     deliverables = {d.id: d for d in upper.deliverables}
     entries = [(deliverables.get(int(e.form.id.data or 0)), e) for e in form.deliverables.entries]
-    return render_template("relays/new.html", upper=upper, form=form, error=error, now=utcnow(),
+    now = utcnow()
+    return render_template("relays/new.html", upper=upper, form=form, error=error, now=now,
+                           own_deadlines=own_deadlines(upper, current_user.unit_id, now),
                            entries=[(d, e) for d, e in entries if d is not None]), status
 
 

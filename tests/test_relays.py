@@ -221,6 +221,38 @@ def test_the_province_relays_from_its_todo_and_compiles_up_on_its_form(client, r
     assert own.state is SubmissionState.draft and "郑州市贯彻落实" in str(own.data["documents"])
 
 
+def test_refreshing_an_outdated_gathering_first_names_the_fields_it_will_replace(client, relay_world):
+    users, units = relay_world["users"], relay_world["units"]
+    annex1 = relay_world["upper"].deliverables[0]
+    relayed = relayed_deliverable(annex1, units["henan"].id)
+    own = get_submission(annex1, units["henan"])
+    apply_gathering(own, relayed, gather(annex1, relayed), user=users["relay_coordinator"], base_version=None)
+    save_draft(own, own.data | {"study": "省局改写的学习情况", "contact_name": "王五"}, base_version=None,
+               user=users["relay_coordinator"])
+    # 开封 files the same document as 郑州 (shown once) and texts of its own.
+    submit(city_submission(relay_world, "kaifeng"), annex1_data_for_relay(), base_version=None, user=users["admin"])
+    db.session.commit()
+    login(client, users["relay_coordinator"])
+    form = client.get(f"/unit/deliverables/{annex1.id}").get_data(as_text=True)
+    assert "开封市市场监督管理局的材料有变化" in form and "查看差异并更新汇总" in form
+    page = client.get(f"/relays/deliverables/{annex1.id}/gather").get_data(as_text=True)
+    warning = page.split('id="replaced-fields">')[1].split("</p>")[0]
+    assert warning.startswith("确认后，草稿中以下栏目的现有内容将被汇总后的内容替换："
+                              "领导同志批示情况、组织开展学习情况、开展的重点和特色宣传贯彻工作、好的经验和做法。")
+    assert "上次汇总后在这些栏目中所做的修改也会被替换" in warning
+    assert "出台贯彻落实《纲要》文件情况" not in warning and "联系人" not in warning
+    assert page.index('id="replaced-fields"') < page.index('class="diff"') < page.index("确认汇入草稿")
+    response = client.post(f"/relays/deliverables/{annex1.id}/gather", data={
+        "fingerprint": page.split('name="fingerprint" type="hidden" value="')[1].split('"')[0],
+        "version": page.split('name="version" type="hidden" value="')[1].split('"')[0]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert own.data["study"] == "【郑州市市场监督管理局】召开党组会专题学习。\n\n【开封市市场监督管理局】召开党组会专题学习。"
+    assert own.data["contact_name"] == "王五"  # not named, not replaced
+    again = client.get(f"/relays/deliverables/{annex1.id}/gather").get_data(as_text=True)
+    assert "汇总后的内容与现有草稿相同，确认后草稿不会变化。" in again
+
+
 def test_relay_page_creates_a_draft_relay_with_earlier_deadlines(client, app, make_unit, make_user, make_campaign):
     province = make_unit("湖北省市场监督管理局")
     make_unit("武汉市市场监督管理局", parent=province)

@@ -95,10 +95,11 @@ def _render_gather(deliverable, submission, relayed, state, status: int = 200, e
     after = merged(submission.data, state.gathered)
     form = GatherForm(formdata=None, data={"fingerprint": state.gathered.fingerprint,
                                             "version": str(submission.version)})
+    diffs = diff_revisions(submission.data or None, after, deliverable.form)
     return render_template(
         "relays/gather.html", deliverable=deliverable, campaign=deliverable.campaign, submission=submission,
-        relayed=relayed, state=state, form=form, error=error,
-        diffs=diff_revisions(submission.data or None, after, deliverable.form)), status
+        relayed=relayed, state=state, form=form, error=error, diffs=diffs,
+        replaced=[f.label for f in diffs if f.changed]), status
 
 
 @bp.route("/deliverables/<int:deliverable_id>/gather")

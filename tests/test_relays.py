@@ -1,5 +1,8 @@
 """Relaying a notice down a level and compiling the units' material back up (services and pages)."""
+import html
 import io
+import os
+import re
 from datetime import timedelta
 
 import openpyxl
@@ -18,6 +21,7 @@ from campaign.services.review import extend, return_
 from campaign.timefmt import format_instant
 from campaign.services.submissions import get_submission, save_draft, submit, withdraw
 from tests.conftest import annex1_data_for_relay, csrf_from, login
+from tests.helpers import annex1 as annex1_form
 from tests.helpers import demo_campaigns
 
 DEMO_PASSWORD = "Relay-demo-check-2026"
@@ -290,21 +294,122 @@ def test_the_upper_levels_reminder_to_a_relaying_unit_says_how_its_units_stand(r
     assert "下级报送" not in own[0].message.text
 
 
-def test_the_demo_chain_is_as_the_readme_walks_it(app, client):
+README_WALK = "转发与汇总上报（一条链走一遍"
+
+
+def readme_relay_steps() -> list[tuple[list[str], list[str]]]:
+    """The README's relay walkthrough: for each numbered step, the accounts it logs in as and the page texts
+    it quotes (“…”)."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    section = text[text.index(README_WALK):]
+    section = section[:section.index("\n\n", section.index("\n1. "))]
+    steps = re.split(r"\n(?=\d\. )", section)[1:]
+    return [(re.findall(r"`([a-z_]+)`", step), re.findall(r"“([^”]+)”", step)) for step in steps]
+
+
+def visible(page: str) -> str:
+    """The page's text as a reader sees it (tags dropped, entities decoded, white space collapsed)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def form_fields(data: dict) -> dict:
+    """A stored annex1 draft as the form page posts it."""
+    fields = {}
+    for key, value in data.items():
+        if isinstance(value, list):
+            for i, row in enumerate(value):
+                fields.update({f"{key}-{i}-{column}": text for column, text in row.items()})
+        elif isinstance(value, str):
+            fields[key] = value
+    return fields
+
+
+def test_the_readme_relay_walkthrough_in_its_order(app, client):
+    """Walks the README's relay steps on the demo data, as the accounts it names, in its order, and finds every
+    page text it quotes on the pages of that step."""
     seed_demo(password=DEMO_PASSWORD)
     db.session.commit()
     samr, _ = demo_campaigns()
-    henan = db.session.scalar(sa.select(User).filter_by(username="henan"))
-    login(client, henan, password=DEMO_PASSWORD)
+    annex1 = samr.deliverables[0]
+    account = {name: db.session.scalar(sa.select(User).filter_by(username=name))
+               for name in ("henan", "ha_puyang", "samr")}
+    henan, puyang = account["henan"].unit, account["ha_puyang"].unit
+    relay = db.session.scalar(sa.select(type(samr)).filter_by(relays_campaign_id=samr.id, relaying_unit_id=henan.id))
+    relay_annex1 = relay.deliverables[0]
+    walked: list[tuple[list[str], list[str]]] = []
+
+    # 1. 转发: 河南's 待办 leads to its relay's dashboard; the relay page lists its own deadlines.
+    login(client, account["henan"], password=DEMO_PASSWORD)
     todo = client.get("/unit/").get_data(as_text=True)
-    assert "已转发下级：查看下级报送进度" in todo
-    form = client.get(f"/unit/deliverables/{samr.deliverables[0].id}").get_data(as_text=True)
-    assert "汇总上报" in form and "已报 8 家 / 应报 18 家" in form
-    assert "南阳的材料有变化" in form and "查看差异并更新汇总" in form
+    assert f'href="/coordinator/campaigns/{relay.id}/progress"' in todo
+    relay_page = client.get(f"/relays/new/{samr.id}").get_data(as_text=True)
+    progress = client.get(f"/coordinator/campaigns/{relay.id}/progress").get_data(as_text=True)
+    assert "濮阳市市场监督管理局" in progress and "北京市市场监督管理局" not in progress
+    assert db.session.scalar(sa.select(Submission).filter_by(deliverable_id=relay_annex1.id,
+                                                             unit_id=puyang.id)).state is SubmissionState.not_started
     client.post("/auth/logout")
-    login(client, db.session.scalar(sa.select(User).filter_by(username="samr")), password=DEMO_PASSWORD)
+    walked.append((["henan"], [visible(todo), visible(relay_page), visible(progress)]))
+
+    # 2. 濮阳 files the relayed 附件1, due three days before the ministry's.
+    login(client, account["ha_puyang"], password=DEMO_PASSWORD)
+    assert relay_annex1.deadline == annex1.deadline - timedelta(days=3)
+    city_todo = client.get("/unit/").get_data(as_text=True)
+    assert relay.title in city_todo and f"/unit/deliverables/{relay_annex1.id}" in city_todo
+    city_form = client.get(f"/unit/deliverables/{relay_annex1.id}").get_data(as_text=True)
+    filed = client.post(f"/unit/deliverables/{relay_annex1.id}", data=annex1_form(
+        action="submit", study="濮阳市局召开专题学习会。", experience="濮阳：质量强市清单化推进。"))
+    assert filed.status_code == 302
+    puyang_submission = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=relay_annex1.id,
+                                                                          unit_id=puyang.id))
+    assert puyang_submission.state is SubmissionState.submitted
+    walked.append((["ha_puyang"], [visible(city_todo), visible(city_form)]))
+    client.post("/auth/logout")
+
+    # 3. 河南 accepts 濮阳's material on its own dashboard.
+    login(client, account["henan"], password=DEMO_PASSWORD)
+    progress = client.get(f"/coordinator/campaigns/{relay.id}/progress").get_data(as_text=True)
+    assert f'href="/coordinator/submissions/{puyang_submission.id}"' in progress
+    review_page = client.get(f"/coordinator/submissions/{puyang_submission.id}").get_data(as_text=True)
+    assert client.post(f"/coordinator/submissions/{puyang_submission.id}/accept").status_code == 302
+    db.session.expire_all()
+    assert puyang_submission.state is SubmissionState.accepted
+    walked.append((["henan"], [visible(progress), visible(review_page)]))
+
+    # 4. 河南 compiles up: the outdated gathering is refreshed through the preview, then submitted upwards.
+    form = client.get(f"/unit/deliverables/{annex1.id}").get_data(as_text=True)
+    assert "濮阳、南阳的材料有变化" in visible(form)
+    preview = client.get(f"/relays/deliverables/{annex1.id}/gather").get_data(as_text=True)
+    confirmed = client.post(f"/relays/deliverables/{annex1.id}/gather", data={
+        "fingerprint": preview.split('name="fingerprint" type="hidden" value="')[1].split('"')[0],
+        "version": preview.split('name="version" type="hidden" value="')[1].split('"')[0]})
+    assert confirmed.status_code == 302
+    own = get_submission(annex1, henan)
+    db.session.refresh(own)
+    assert "【濮阳】濮阳市局召开专题学习会。" in own.data["study"]
+    submitted = client.post(f"/unit/deliverables/{annex1.id}",
+                            data=form_fields(own.data) | {"action": "submit", "version": str(own.version)})
+    assert submitted.status_code == 302, visible(submitted.get_data(as_text=True))[:600]
+    db.session.expire_all()
+    assert own.state is SubmissionState.submitted
+    walked.append(([], [visible(form), visible(preview)]))
+    client.post("/auth/logout")
+
+    # 5. The ministry sees 河南's submission and its 下级报送 figure, opens the relay read-only, downloads.
+    login(client, account["samr"], password=DEMO_PASSWORD)
     dashboard = client.get(f"/coordinator/campaigns/{samr.id}/progress").get_data(as_text=True)
-    assert "下级报送 8/18" in dashboard
+    drill_down = client.get(f"/coordinator/campaigns/{relay.id}/progress").get_data(as_text=True)
+    workbook = client.get(f"/reports/campaigns/{samr.id}/deliverables/{annex1.id}/xlsx")
+    cells = [str(v) for sheet in openpyxl.load_workbook(io.BytesIO(workbook.data)).worksheets
+             for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert any("【濮阳】濮阳市局召开专题学习会。" in c for c in cells) and "河南省市场监督管理局" in cells
+    walked.append((["samr"], [visible(dashboard), visible(drill_down)]))
+
+    readme = readme_relay_steps()
+    assert [accounts for accounts, _ in readme] == [accounts for accounts, _ in walked]
+    for number, ((_, quotes), (_, pages)) in enumerate(zip(readme, walked), start=1):
+        missing = [q for q in quotes if not any(q in page for page in pages)]
+        assert not missing, f"README relay step {number} quotes text its pages do not show: {missing}"
 
 
 def test_a_relaying_unit_adds_a_deliverable_of_its_own(client, relay_world):

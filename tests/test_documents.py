@@ -219,3 +219,38 @@ def test_hostile_files_are_refused_with_a_reason():
             read_table(raw, ANNEX1)
     with pytest.raises(DocumentRefused, match="不是Word"):
         read_outline(good, ANNEX2)
+
+
+def _parts(raw: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(raw)) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def _root(part: bytes) -> bytes:
+    """A part without its XML declaration, if it has one."""
+    return part.split(b"?>", 1)[1].lstrip() if part.startswith(b"<?xml") else part
+
+
+def test_a_doctype_anywhere_before_the_root_is_refused_in_utf8_and_utf16():
+    parts = _parts(template())
+    body = _root(parts["xl/workbook.xml"])
+    after_long_comment = (b'<?xml version="1.0" encoding="UTF-8"?><!--' + b" padding " * 20000 + b"-->"
+                          b'<!DOCTYPE x [<!ENTITY a "b">]>' + body)
+    utf16 = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'
+             + body.decode("utf-8")).encode("utf-16")
+    for workbook in (after_long_comment, utf16):
+        with pytest.raises(DocumentRefused, match="文档类型声明"):
+            read_table(_zip(parts | {"xl/workbook.xml": workbook}), ANNEX1)
+    # The same parts without a DTD are read: a UTF-16 part and a long comment are no reason to refuse.
+    clean_utf16 = ('<?xml version="1.0" encoding="UTF-16"?>' + body.decode("utf-8")).encode("utf-16")
+    long_comment = b'<?xml version="1.0" encoding="UTF-8"?><!--' + b" padding " * 20000 + b"-->" + body
+    for workbook in (clean_utf16, long_comment):
+        assert read_table(_zip(parts | {"xl/workbook.xml": workbook}), ANNEX1).identity["unit"] == "31"
+    docx_parts = _parts(_summary([("body", "总结"), ("body", "一、学习《纲要》有关情况"), ("body", "学习。")]))
+    styles = _root(docx_parts["word/styles.xml"])
+    hostile = ('<?xml version="1.0" encoding="UTF-16"?><!-- 注释 --><!DOCTYPE w:styles SYSTEM "file:///etc/passwd">'
+               + styles.decode("utf-8")).encode("utf-16-le")
+    with pytest.raises(DocumentRefused, match="文档类型声明"):
+        read_outline(_zip(docx_parts | {"word/styles.xml": b"\xff\xfe" + hostile}), ANNEX2)
+    with pytest.raises(DocumentRefused, match="无法读取的内容"):
+        read_table(_zip(parts | {"xl/workbook.xml": b'<?xml version="1.0" encoding="UTF-7"?>' + body}), ANNEX1)

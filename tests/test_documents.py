@@ -3,6 +3,8 @@ Word summaries by their headings in many shapes, and refusing hostile files."""
 from __future__ import annotations
 
 import io
+import os
+import time
 import zipfile
 
 import docx
@@ -12,6 +14,7 @@ from docx.shared import Pt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from campaign.documents.convert import to_docx
 from campaign.documents.docx_reader import read_outline
 from campaign.documents.safety import DocumentRefused
 from campaign.documents.xlsx_reader import read_table
@@ -254,3 +257,28 @@ def test_a_doctype_anywhere_before_the_root_is_refused_in_utf8_and_utf16():
         read_outline(_zip(docx_parts | {"word/styles.xml": b"\xff\xfe" + hostile}), ANNEX2)
     with pytest.raises(DocumentRefused, match="无法读取的内容"):
         read_table(_zip(parts | {"xl/workbook.xml": b'<?xml version="1.0" encoding="UTF-7"?>' + body}), ANNEX1)
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (exited, or killed and not yet reaped by whoever adopted it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_hanging_conversion_is_refused_and_no_process_of_it_survives(tmp_path):
+    # A stand-in soffice that starts a child (as soffice starts soffice.bin) and never finishes.
+    pids = tmp_path / "pids"
+    program = tmp_path / "soffice"
+    program.write_text(f"#!/bin/sh\nsleep 600 &\necho $! >> {pids}\necho $$ >> {pids}\nwait\n")
+    program.chmod(0o755)
+    with pytest.raises(DocumentRefused, match="转换超时"):
+        to_docx(b"\xd0\xcf\x11\xe0" + b"\0" * 100, "doc", timeout=3, program=str(program))
+    started = [int(line) for line in pids.read_text().split()]
+    assert len(started) == 2
+    deadline = time.monotonic() + 30  # SIGKILL is delivered asynchronously; wait for it, not for a duration
+    while not all(_gone(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(pid) for pid in started), [open(f"/proc/{p}/stat").read() for p in started if not _gone(p)]

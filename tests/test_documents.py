@@ -282,3 +282,24 @@ def test_a_hanging_conversion_is_refused_and_no_process_of_it_survives(tmp_path)
     while not all(_gone(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(_gone(pid) for pid in started), [open(f"/proc/{p}/stat").read() for p in started if not _gone(p)]
+
+
+def test_excel_escapes_are_decoded_and_a_typed_underscore_x_survives_the_round_trip():
+    typed = {"study": "见文件_x000D_第二项_x005F_x0041_，又及 _x4E2D_", "leader_instructions": "a_x_b_x12_",
+             "documents": [{"name": "方案_x0041_", "issuer": "市局", "progress": "已印发"}]}
+    raw = template(typed)
+    stored = openpyxl.load_workbook(io.BytesIO(raw))[TABLE_SHEET]
+    h = header_row(stored)
+    assert stored.cell(h + 1, 3).value == "见文件_x005F_x000D_第二项_x005F_x005F_x005F_x0041_，又及 _x005F_x4E2D_"
+    reading = read_table(raw, ANNEX1)
+    assert reading.data["study"] == typed["study"]
+    assert reading.data["leader_instructions"] == "a_x_b_x12_"
+    assert reading.data["documents"] == typed["documents"]
+
+    def excel_saved(ws):  # what Excel writes for a cell with line breaks, a tab and a literal "_x0041_"
+        ws.cell(h + 1, 2).value = "第一行_x000D_\n第二行_x0009_末尾 _x005F_x0041_"
+        ws.cell(h + 1, 7).value = "控制符_x0001_已删"
+    reading = read_table(fill(raw, excel_saved), ANNEX1)
+    assert reading.data["leader_instructions"] == "第一行\n第二行\t末尾 _x0041_"
+    assert reading.data["publicity"] == "控制符已删"
+    assert any("控制字符" in p and f"第 {h + 1} 行 G 列" in p for p in reading.problems)

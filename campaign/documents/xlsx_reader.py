@@ -16,7 +16,7 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from ..xmltext import ILLEGAL, clean
+from ..xmltext import ILLEGAL, clean, ooxml_unescape
 from .safety import DocumentRefused, check_package
 
 IDENTITY_SHEET = "标识"
@@ -36,11 +36,14 @@ class Reading:
 
 def norm(text) -> str:
     """A label as compared: NFKC, no spaces, no trailing colon, no required mark."""
-    value = unicodedata.normalize("NFKC", str(text or ""))
+    value = unicodedata.normalize("NFKC", _cell_text(text) if text is not None else "")
     return "".join(value.split()).rstrip(":：*＊")
 
 
 def _cell_text(value) -> str:
+    """A cell's value as the text Excel shows: _xHHHH_ escapes decoded, line breaks as LF."""
+    if isinstance(value, str):
+        return ooxml_unescape(value).replace("\r\n", "\n").replace("\r", "\n")
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -201,4 +204,5 @@ def _read_singles(sheet: _Sheet, header_row: int, singles: dict[str, str], readi
                     right = next((sheet.text(r, k) for k in range(c + 1, ws.max_column + 1) if sheet.text(r, k)), "")
                     reading.data[key] = right
                 elif label.startswith(wanted) and label[len(wanted):len(wanted) + 1] in (":", "："):
-                    reading.data[key] = value.split("：" if "：" in value else ":", 1)[1].strip()
+                    text = _cell_text(value)
+                    reading.data[key] = clean(text.split("：" if "：" in text else ":", 1)[1]).strip()

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.protection import SheetProtection
 
 from .layout import Column, contact_groups, header_rows, table_columns
-from ..xmltext import clean
+from ..xmltext import clean, ooxml_escape
 
 TABLE_SHEET = "填报表"
 GUIDE_SHEET = "填写说明"
@@ -34,8 +34,9 @@ _input_fill = PatternFill("solid", fgColor="FFFDF2CC")
 
 
 def _as_text(value) -> str:
-    """Text for a cell: always a string, so a leading = + - @ stays text."""
-    return clean(str(value)) if value is not None else ""
+    """Text for a cell: always a string, so a leading = + - @ stays text, and a literal _xHHHH_ is escaped
+    so that Excel shows it as typed."""
+    return ooxml_escape(clean(str(value))) if value is not None else ""
 
 
 def _write(ws, row: int, col: int, value, *, locked: bool, font=_text, center=False, fill=False):

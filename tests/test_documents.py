@@ -18,6 +18,7 @@ from campaign.documents.convert import to_docx
 from campaign.documents.docx_reader import read_outline
 from campaign.documents.safety import DocumentRefused
 from campaign.documents.xlsx_reader import read_table
+from campaign.forms.submission import check_data
 from campaign.forms.wordcount import count_words
 from campaign.reports.template import IDENTITY_SHEET, TABLE_SHEET, build_template
 from tests.rollup_data import annex1_data, form
@@ -303,3 +304,66 @@ def test_excel_escapes_are_decoded_and_a_typed_underscore_x_survives_the_round_t
     assert reading.data["leader_instructions"] == "第一行\n第二行\t末尾 _x0041_"
     assert reading.data["publicity"] == "控制符已删"
     assert any("控制字符" in p and f"第 {h + 1} 行 G 列" in p for p in reading.problems)
+
+
+def _tick_cell(ws):
+    """The cell beside the 暂未出台… label under the table."""
+    label = next(cell for row in ws.iter_rows() for cell in row if cell.value == ANNEX1_NONE)
+    return next(ws.cell(label.row, c) for c in range(label.column + 1, ws.max_column + 1)
+                if type(ws.cell(label.row, c)).__name__ == "Cell")
+
+
+ANNEX1_NONE = next(f["none_label"] for f in ANNEX1["fields"] if f.get("none_label"))
+
+
+@pytest.mark.parametrize("ticked", [True, False])
+def test_the_none_tick_is_written_with_the_draft_and_an_untouched_template_reads_back_the_same(app, ticked):
+    data = annex1_data(1, cell_chars=40, documents=0 if ticked else 2)
+    raw = template(data)
+    ws = openpyxl.load_workbook(io.BytesIO(raw))[TABLE_SHEET]
+    cell = _tick_cell(ws)
+    assert cell.value == ("是" if ticked else "否") and not cell.protection.locked
+    assert any(cell.coordinate in str(v.sqref) and v.formula1 == '"是,否"' for v in ws.data_validations.dataValidation)
+    guide = openpyxl.load_workbook(io.BytesIO(raw))["填写说明"]
+    assert any(ANNEX1_NONE in (row[0] or "") for row in guide.iter_rows(values_only=True))
+    reading = read_table(raw, ANNEX1)
+    assert reading.data == data and not reading.problems
+    stored, problems, limits = check_data(reading.data, ANNEX1)
+    assert stored == data and not problems and not limits
+
+
+def test_ticking_none_in_excel_sets_it_and_a_tick_with_rows_is_refused_by_the_forms_rule(app):
+    raw = template(annex1_data(1, cell_chars=40, documents=0) | {"documents_none": False})
+    assert read_table(raw, ANNEX1).data["documents_none"] is False
+
+    def tick(ws):
+        _tick_cell(ws).value = "是"
+    reading = read_table(fill(raw, tick), ANNEX1)
+    assert reading.data["documents_none"] is True and reading.data["documents"] == []
+    assert check_data(reading.data, ANNEX1)[1] == []
+
+    def tick_and_fill(ws):
+        _tick_cell(ws).value = "√"
+        ws.cell(header_row(ws) + 1, 4).value = "实施方案"
+    _stored, problems, _limits = check_data(read_table(fill(raw, tick_and_fill), ANNEX1).data, ANNEX1)
+    assert any(f"已勾选“{ANNEX1_NONE}”" in p for p in problems)
+
+    def nonsense(ws):
+        _tick_cell(ws).value = "不清楚"
+    reading = read_table(fill(raw, nonsense), ANNEX1)
+    assert "documents_none" not in reading.data  # the draft's choice is kept
+    assert any("不清楚" in p and "请填“是”或“否”" in p for p in reading.problems)
+
+
+def test_a_plain_table_with_the_none_label_across_the_group_is_ticked():
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["序号", "领导同志批示情况", "组织开展学习情况", "出台贯彻落实《纲要》文件情况", None, None,
+               "开展的重点和特色宣传贯彻工作", "好的经验和做法"])
+    ws.append([None, None, None, "文件名称", "发文主体", "当前进展"])
+    ws.append([1, "批示。", "学习。", ANNEX1_NONE, None, None, "宣传。", "经验。"])
+    ws.merge_cells("D3:F3")
+    out = io.BytesIO()
+    book.save(out)
+    reading = read_table(out.getvalue(), ANNEX1)
+    assert reading.data["documents"] == [] and reading.data["documents_none"] is True

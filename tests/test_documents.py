@@ -367,3 +367,41 @@ def test_a_plain_table_with_the_none_label_across_the_group_is_ticked():
     book.save(out)
     reading = read_table(out.getvalue(), ANNEX1)
     assert reading.data["documents"] == [] and reading.data["documents_none"] is True
+
+
+SAME_LINE = {
+    "full-width colon": ["一、学习《纲要》有关情况：", "二、出台《纲要》贯彻落实文件情况：", "三、开展的重要学习宣传贯彻活动情况和取得的成效：",
+                         "四、学习宣传贯彻工作中好的经验、做法：", "五、涌现出的先进典型和示范案例："],
+    "half-width colon and spaces": ["一. 学习《纲要》有关情况: ", "二.出台《纲要》贯彻落实文件情况 :", "三、开展的重要学习宣传贯彻活动情况  ",
+                                    "(四)学习宣传贯彻工作中好的经验、做法:", "五、涌现出的先进典型和示范案例　"],
+    "full stop, abridged": ["一、学习《纲要》情况。", "二、出台贯彻落实文件情况。", "三、重要学习宣传贯彻活动及成效。",
+                            "四、好的经验做法。", "五、先进典型和示范案例。"],
+    "unnumbered, exact words": ["学习《纲要》有关情况：", "出台《纲要》贯彻落实文件情况：", "开展的重要学习宣传贯彻活动情况和取得的成效：",
+                                "学习宣传贯彻工作中好的经验、做法：", "涌现出的先进典型和示范案例："],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SAME_LINE))
+def test_a_heading_with_its_text_on_the_same_line_is_split_into_the_section_and_its_text(shape):
+    paragraphs = [("body", "北京市市场监督管理局工作总结")]
+    for heading, body in zip(SAME_LINE[shape], BODY):
+        paragraphs += [("body", heading + body), ("body", "另起一段。")]
+    reading = read_outline(_summary(paragraphs), ANNEX2)
+    assert [reading.data[k] for k in ("learning", "documents", "activities", "experience", "exemplars")] == [
+        body + "\n另起一段。" for body in BODY]
+    assert not reading.problems, reading.problems
+
+
+def test_a_bold_run_heading_followed_by_plain_text_is_split_and_list_items_are_not():
+    document = docx.Document()
+    document.add_paragraph("工作总结")
+    first = document.add_paragraph()
+    first.add_run("学习《纲要》情况").bold = True  # bold and abridged, then the text in the same paragraph
+    first.add_run("  我局召开党组会传达学习。")
+    document.add_paragraph("1. 组织学习：各处室集中学习。")  # a list item inside the section
+    document.add_paragraph("2. 出台文件：印发实施方案。")  # like section 二 in number and words, but a list item
+    out = io.BytesIO()
+    document.save(out)
+    reading = read_outline(out.getvalue(), ANNEX2)
+    assert reading.data["learning"] == "我局召开党组会传达学习。\n1. 组织学习：各处室集中学习。\n2. 出台文件：印发实施方案。"
+    assert reading.data["documents"] == ""

@@ -219,3 +219,20 @@ def test_the_none_tick_round_trips_through_the_downloaded_template(client, filin
     version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
     client.post(response.headers["Location"], data={"version": version})
     assert stored(annex1, beijing).data["documents_none"] is True
+
+
+def test_a_template_of_another_deliverable_is_refused_naming_the_deliverable(client, filing, make_campaign):
+    annex1, annex2, beijing = filing["annex1"], filing["annex2"], filing["beijing"]
+    login(client, filing["reporter"])
+    content = filled_template(client, annex1.id, "学习。", [])
+    response = upload(client, annex2.id, content, "附件1.xlsx")
+    assert response.status_code == 400
+    assert f"这是“{annex1.label}”的模板，请在该事项的页面上传。" in response.get_data(as_text=True)
+    later = make_campaign(units=[beijing, filing["tianjin"]])
+    later.title = "关于开展2024年质量月活动的通知"
+    db.session.commit()
+    response = upload(client, later.deliverables[0].id, content, "附件1.xlsx")
+    assert response.status_code == 400
+    assert (f"这是通知“{filing['campaign'].title}”中“{annex1.label}”的模板，请在该事项的页面上传。"
+            in response.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UploadedFile)) == 0

@@ -115,6 +115,22 @@ def _find_header(sheet: _Sheet, texts, rows) -> tuple[int, dict[int, tuple[str, 
     return (last_row, found) if found else None
 
 
+def read_identity(raw: bytes) -> dict[str, str]:
+    """The identity an offline template carries ({} for any other workbook), without reading its table."""
+    check_package(raw, kind="xlsx")
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True)
+    except Exception:  # noqa: BLE001 - a damaged file is refused with its reason by read_table
+        return {}
+    try:
+        if IDENTITY_SHEET not in book.sheetnames:
+            return {}
+        rows = book[IDENTITY_SHEET].iter_rows(values_only=True, max_col=2)
+        return {str(row[0]): _cell_text(row[1] if len(row) > 1 else None) for row in rows if row and row[0]}
+    finally:
+        book.close()
+
+
 def read_table(raw: bytes, form: dict) -> Reading:
     """The form's data from a filled template (or any sheet with the form's header labels)."""
     check_package(raw, kind="xlsx")

@@ -106,13 +106,14 @@ def intake_command(campaign_id: int, key: str, dry_run: bool, files: tuple[str, 
     screen(items, deliverable)
     db.session.rollback()
     for item in items:
+        unit = f"{item.unit.name}（依据{item.matched_by}）" if item.unit else "—"
+        words = "—" if item.words is None else f"{item.words} 字"
         if item.ok:
-            click.echo(f"可导入\t{item.name}\t{item.unit.name}（依据{item.matched_by}）\t{item.words} 字")
-            for problem in item.reading.problems:
-                click.echo(f"\t提示：{problem}")
+            click.echo(f"可导入\t{item.name}\t{unit}\t{words}")
         else:
-            unit = item.unit.name if item.unit else "—"
-            click.secho(f"不能导入\t{item.name}\t{unit}\t{item.refused}", err=True, fg="red")
+            click.secho(f"不能导入\t{item.name}\t{unit}\t{words}\t{item.refused}", err=True, fg="red")
+        for problem in item.reading.problems if item.reading else ():
+            click.secho(f"\t提示：{problem}", err=not item.ok)
     refused = sum(1 for item in items if not item.ok)
     taken = [item for item in items if item.ok]
     if dry_run:

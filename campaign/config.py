@@ -32,6 +32,7 @@ ENV_SETTINGS = {
     "AUDIT_RETENTION_DAYS": int,
     "ROLLUP_INLINE_UNITS": int,
     "ROLLUP_KEEP_HOURS": int,
+    "INTAKE_KEEP_HOURS": int,
 }
 
 
@@ -71,6 +72,8 @@ class Defaults:
     # Rollups with photos, or for more units than this, are built by a job worker and kept this long.
     ROLLUP_INLINE_UNITS = 300
     ROLLUP_KEEP_HOURS = 24
+    # Files a coordinator uploaded for intake (代录) but never confirmed are deleted after this long.
+    INTAKE_KEEP_HOURS = 24
 
 
 def parse_env(environ=os.environ) -> dict:

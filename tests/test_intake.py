@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import zipfile
 
 import openpyxl
@@ -10,7 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
+from campaign.forms.wordcount import count_words
+from campaign.jobs.tasks import reminder_pass
 from campaign.models import Revision, Role, Submission, SubmissionState, UploadedFile
+from campaign.services.intake import batch_dir, keep_batch, purge_batches
 from campaign.services.submissions import get_submission
 from campaign.services.uploads import template_data
 from tests.conftest import login
@@ -106,3 +110,57 @@ def test_cli_template_for_a_unit_by_user_name_code_or_name(app, runner, mailbox,
                                   "--unit", "beijing", "-o", str(tmp_path / "x.xlsx")])
     assert refused.exit_code == 1 and "没有 Excel 填报模板" in refused.output
     assert template_data(get_submission(campaign.deliverables[0], beijing)) is not None
+
+
+def test_refused_files_are_listed_with_their_zi_count_and_problems(app, client, runner, mailbox, tmp_path):
+    campaign, annex1 = mailbox["campaign"], mailbox["annex1"]
+    shanxi_words = count_words("只填了一项")
+    unknown_words = sum(count_words(annex1_data(4)[k]) for k in ("leader_instructions", "study", "publicity",
+                                                                  "experience", "contact_name", "contact_phone"))
+    login(client, campaign.coordinators[0])
+    url = f"/coordinator/campaigns/{campaign.id}/deliverables/{annex1.id}/intake/"
+    page = client.post(url, data={"files": [(io.BytesIO(mailbox["archive"]), "邮件附件.zip")]},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    rows = {row.split("<td>", 2)[1].split("</td>")[0]: row for row in page.split("<tr")[2:]}
+    assert f'<td class="num">{shanxi_words}</td>' in rows["山西省市场监督管理局.xlsx"]
+    assert "不能导入：材料不完整" in rows["山西省市场监督管理局.xlsx"]
+    assert f'<td class="num">{unknown_words}</td>' in rows["不知道是谁的.xlsx"]
+    assert '<td class="num">—</td>' in rows["坏文件.xlsx"] and "已损坏" in rows["坏文件.xlsx"]
+
+    # A refused file's reading problems are listed too (a formula without its value).
+    book = openpyxl.load_workbook(io.BytesIO(mailbox["files"]["不知道是谁的.xlsx"]))
+    book.active["C3"] = "=1+1"
+    out = io.BytesIO()
+    book.save(out)
+    path = tmp_path / "不知道是谁的（公式）.xlsx"
+    path.write_bytes(out.getvalue())
+    result = runner.invoke(args=["intake", "--campaign", str(campaign.id), "--deliverable", "annex1", "--dry-run",
+                                 str(path)])
+    assert result.exit_code == 1
+    words = unknown_words - count_words(annex1_data(4)["study"])
+    assert f"不能导入\t不知道是谁的（公式）.xlsx\t—\t{words} 字\t无法确定是哪个单位的材料" in result.output
+    assert "\t提示：第 3 行 C 列是公式" in result.output
+
+
+def test_intake_uploads_never_confirmed_are_purged_after_their_keeping_time(app, client, mailbox):
+    campaign, annex1 = mailbox["campaign"], mailbox["annex1"]
+    old = keep_batch([("北京.xlsx", mailbox["files"]["北京.xlsx"])])
+    folder = os.path.join(batch_dir(), old)
+    hours = app.config["INTAKE_KEEP_HOURS"]
+    stale = time.time() - (hours + 1) * 3600
+    os.utime(folder, (stale, stale))
+    fresh = keep_batch([("北京.xlsx", mailbox["files"]["北京.xlsx"])])  # a new upload purges the old ones
+    assert not os.path.exists(folder) and os.path.isdir(os.path.join(batch_dir(), fresh))
+    assert purge_batches() == 0  # the fresh one stays
+    assert purge_batches(now=time.time() + (hours + 1) * 3600) == 1
+    assert os.listdir(batch_dir()) == []
+    # The workers' periodic pass deletes them too.
+    forgotten = keep_batch([("北京.xlsx", mailbox["files"]["北京.xlsx"])])
+    os.utime(os.path.join(batch_dir(), forgotten), (stale, stale))
+    reminder_pass.call_local()
+    assert os.listdir(batch_dir()) == []
+    login(client, campaign.coordinators[0])
+    url = f"/coordinator/campaigns/{campaign.id}/deliverables/{annex1.id}/intake/confirm"
+    response = client.post(url, data={"batch": fresh})
+    assert response.status_code == 400 and "这批文件已处理或已过期，请重新上传。" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UploadedFile)) == 0

@@ -20,6 +20,7 @@ from campaign.models import Role, Submission, SubmissionState, UploadedFile
 from campaign.reports.template import TABLE_SHEET
 from campaign.services.submissions import get_submission, save_draft
 from tests.conftest import login
+from tests.rollup_data import annex1_data
 
 
 @pytest.fixture
@@ -179,3 +180,59 @@ def test_a_doc_file_is_converted_by_libreoffice_and_read(client, filing, tmp_pat
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "丙。" in page and "没有找到" not in page
+
+
+def _none_cell(ws):
+    label = next(c for row in ws.iter_rows() for c in row if c.value == "暂未出台贯彻落实《纲要》文件")
+    return ws.cell(label.row, next(c for c in range(label.column + 1, ws.max_column + 1)
+                                   if type(ws.cell(label.row, c)).__name__ == "Cell"))
+
+
+def test_the_none_tick_round_trips_through_the_downloaded_template(client, filing):
+    annex1, beijing = filing["annex1"], filing["beijing"]
+    login(client, filing["reporter"])
+    draft = annex1_data(1, cell_chars=30, documents=0)
+    assert draft["documents_none"] is True
+    save_draft(get_submission(annex1, beijing), draft, base_version=None, user=filing["reporter"])
+    db.session.commit()
+    untouched = client.get(f"/unit/deliverables/{annex1.id}/template.xlsx").data
+    assert _none_cell(openpyxl.load_workbook(io.BytesIO(untouched))[TABLE_SHEET]).value == "是"
+    response = upload(client, annex1.id, untouched, "附件1.xlsx")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "文件内容与草稿相同。" in page
+    version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
+    assert client.post(response.headers["Location"], data={"version": version}).status_code == 302
+    assert stored(annex1, beijing).data == draft  # nothing changed
+
+    # Unticked on the web; ticked in Excel.
+    save_draft(get_submission(annex1, beijing), {**draft, "documents_none": False}, base_version=None,
+               user=filing["reporter"])
+    db.session.commit()
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/unit/deliverables/{annex1.id}/template.xlsx").data))
+    assert _none_cell(book[TABLE_SHEET]).value == "否"
+    _none_cell(book[TABLE_SHEET]).value = "是"
+    out = io.BytesIO()
+    book.save(out)
+    response = upload(client, annex1.id, out.getvalue(), "附件1（勾选）.xlsx")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "文件内容与草稿相同。" not in page and "☑ 暂未出台贯彻落实《纲要》文件" in page
+    version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
+    client.post(response.headers["Location"], data={"version": version})
+    assert stored(annex1, beijing).data["documents_none"] is True
+
+
+def test_a_template_of_another_deliverable_is_refused_naming_the_deliverable(client, filing, make_campaign):
+    annex1, annex2, beijing = filing["annex1"], filing["annex2"], filing["beijing"]
+    login(client, filing["reporter"])
+    content = filled_template(client, annex1.id, "学习。", [])
+    response = upload(client, annex2.id, content, "附件1.xlsx")
+    assert response.status_code == 400
+    assert f"这是“{annex1.label}”的模板，请在该事项的页面上传。" in response.get_data(as_text=True)
+    later = make_campaign(units=[beijing, filing["tianjin"]])
+    later.title = "关于开展2024年质量月活动的通知"
+    db.session.commit()
+    response = upload(client, later.deliverables[0].id, content, "附件1.xlsx")
+    assert response.status_code == 400
+    assert (f"这是通知“{filing['campaign'].title}”中“{annex1.label}”的模板，请在该事项的页面上传。"
+            in response.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UploadedFile)) == 0

@@ -1,7 +1,8 @@
 """Reading a Word summary (.docx) into an outline form's sections by its headings, as people type them.
 
 A heading may be a Word heading style, a bold line, or a plain line starting "一、" "一." "（一）"; its
-text may be abridged or carry extra spaces and full- or half-width punctuation. What stands before the
+text may be abridged or carry extra spaces and full- or half-width punctuation, and the section's text may
+follow it on the same line after a colon, a full stop or spaces ("一、学习开展情况：我局于…"). What stands before the
 first heading is the title. An unknown heading, a missing section, a table or a picture is reported by
 name and position; the text of unknown headings and tables is kept in the section it falls in.
 """
@@ -88,6 +89,48 @@ def _heading_level(paragraph, text: str) -> int:
     return 0
 
 
+# Where a heading typed on the same line as its text ends: a colon, a full stop, or a run of spaces.
+HEADING_END = re.compile(r"\s*[：:。]\s*|\s{2,}|[\u3000\t]+\s*")
+
+
+def _bold_prefix(paragraph, length: int) -> bool:
+    """The paragraph's first `length` characters (after leading spaces) are in bold runs."""
+    seen, bold = 0, True
+    text = paragraph.text
+    skip = len(text) - len(text.lstrip())
+    for run in paragraph.runs:
+        start, seen = seen, seen + len(run.text)
+        if seen <= skip or not run.text.strip():
+            continue
+        if start >= skip + length:
+            break
+        bold &= bool(run.bold or (run.style is not None and run.style.font.bold))
+    return bold and seen >= skip + length
+
+
+def _split_heading(paragraph, text: str, unused: list[dict]) -> tuple[float, dict, str] | None:
+    """(how close, section, its text) for a paragraph that starts with a section's heading followed by its text on the
+    same line ("一、学习开展情况：我局于…"): the heading numbered, bold or in a heading style and close to the
+    section's words, or exactly its words; None for anything else."""
+    style = (paragraph.style.name or "") if paragraph.style is not None else ""
+    best: tuple[float, dict, str] | None = None
+    for end in HEADING_END.finditer(text, 0, HEADING_MAX + 4):
+        head, body = text[:end.start()].strip(), text[end.end():].strip()
+        if not head or not body or len(head) > HEADING_MAX:
+            continue
+        # "一、" a heading style or bold: as for a heading line; "（一）" "1." start list items too, so closer words.
+        if TOP_NUMBER.match(head) or style.startswith(("Heading", "标题")) or _bold_prefix(paragraph, len(head)):
+            needed = 0.72
+        else:
+            needed = 0.85 if number(head) is not None else 0.99
+        for spec in unused:
+            score = _score(head, spec["label"])
+            if score >= needed:
+                if best is None or score > best[0]:
+                    best = (score, spec, body)
+    return best
+
+
 def _has_picture(element) -> bool:
     return bool(element.findall(".//" + qn("w:drawing")) or element.findall(".//" + qn("w:pict")))
 
@@ -137,8 +180,17 @@ def read_outline(raw: bytes, form: dict) -> Reading:
         unused = [s for s in sections if s["key"] not in matched]
         best = max(unused, key=lambda s: _score(text, s["label"]), default=None)
         score = _score(text, best["label"]) if best is not None else 0.0
-        # A heading as typed; an unmarked short line only when it is the heading's very words.
-        if (level and score >= 0.72) or (len(text) <= 30 and score >= 0.9):
+        # A heading with its text on the same line, unless the whole line is closer to a heading's words.
+        # A heading as typed; an unmarked short line only when it is the heading's very words. Or a heading with
+        # its text on the same line, unless the whole line is closer to a heading's words.
+        whole = (level and score >= 0.72) or (len(text) <= 30 and score >= 0.9)
+        split = _split_heading(paragraph, text, unused)
+        if split and (split[0] >= score or not whole):
+            _closeness, current, body = split
+            matched.add(current["key"])
+            texts[current["key"]].append(body)
+            continue
+        if whole:
             current = best
             matched.add(best["key"])
             continue

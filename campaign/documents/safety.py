@@ -1,9 +1,14 @@
 """What an uploaded office file must be before any parser sees it: small, a plain (not macro-enabled,
-not encrypted) Office Open XML package whose parts are bounded in size and ratio and carry no DTD."""
+not encrypted) Office Open XML package whose parts are bounded in size and ratio and carry no DTD (the whole
+prolog of every XML part is read, in whichever encoding it declares)."""
 from __future__ import annotations
 
 import io
 import zipfile
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024  # all parts together
@@ -56,9 +61,20 @@ def check_package(raw: bytes, *, kind: str) -> zipfile.ZipFile:
     if b"macroEnabled" in content_types:
         raise DocumentRefused("文件含有宏，为安全起见不能上传。请另存为不含宏的文件（.xlsx 或 .docx）后再上传。")
     for info in infos:
-        if info.filename.endswith((".xml", ".rels")):
+        if info.filename.endswith((".xml", ".rels")) and info.file_size:
             with package.open(info) as part:
-                head = part.read(65536)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise DocumentRefused("文件中含有不允许的内容（XML 文档类型声明），无法读取。请重新保存后再上传。")
+                _check_prolog(part)
     return package
+
+
+def _check_prolog(part) -> None:
+    """Refuse an XML part with a document type declaration anywhere before its root element, whatever the
+    encoding (UTF-8, UTF-16 …): the part is parsed up to the root's start tag by a parser that forbids DTDs."""
+    try:
+        for _event, _root in iterparse(part, events=("start",), forbid_dtd=True):
+            return
+    except DefusedXmlException:
+        raise DocumentRefused("文件中含有不允许的内容（XML 文档类型声明），无法读取。请重新保存后再上传。") from None
+    except (ParseError, ValueError, LookupError):  # malformed, or in an encoding the parser cannot read
+        pass
+    raise DocumentRefused("文件中有无法读取的内容（已损坏或编码不受支持）。请用 Office 或 WPS 打开后重新保存再上传。")

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from ..xmltext import ILLEGAL, clean
+from ..xmltext import ILLEGAL, clean, ooxml_unescape
 from .safety import DocumentRefused, check_package
 
 IDENTITY_SHEET = "标识"
@@ -36,11 +36,14 @@ class Reading:
 
 def norm(text) -> str:
     """A label as compared: NFKC, no spaces, no trailing colon, no required mark."""
-    value = unicodedata.normalize("NFKC", str(text or ""))
+    value = unicodedata.normalize("NFKC", _cell_text(text) if text is not None else "")
     return "".join(value.split()).rstrip(":：*＊")
 
 
 def _cell_text(value) -> str:
+    """A cell's value as the text Excel shows: _xHHHH_ escapes decoded, line breaks as LF."""
+    if isinstance(value, str):
+        return ooxml_unescape(value).replace("\r\n", "\n").replace("\r", "\n")
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -112,6 +115,22 @@ def _find_header(sheet: _Sheet, texts, rows) -> tuple[int, dict[int, tuple[str, 
     return (last_row, found) if found else None
 
 
+def read_identity(raw: bytes) -> dict[str, str]:
+    """The identity an offline template carries ({} for any other workbook), without reading its table."""
+    check_package(raw, kind="xlsx")
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True)
+    except Exception:  # noqa: BLE001 - a damaged file is refused with its reason by read_table
+        return {}
+    try:
+        if IDENTITY_SHEET not in book.sheetnames:
+            return {}
+        rows = book[IDENTITY_SHEET].iter_rows(values_only=True, max_col=2)
+        return {str(row[0]): _cell_text(row[1] if len(row) > 1 else None) for row in rows if row and row[0]}
+    finally:
+        book.close()
+
+
 def read_table(raw: bytes, form: dict) -> Reading:
     """The form's data from a filled template (or any sheet with the form's header labels)."""
     check_package(raw, kind="xlsx")
@@ -139,8 +158,11 @@ def read_table(raw: bytes, form: dict) -> Reading:
                               "请使用系统下载的填报模板，不要修改表头文字。")
     sheet, (header_row, columns) = best
     _read_unit_name(sheet, header_row, reading)
-    _read_rows(sheet, header_row, columns, texts, rows, singles, reading)
+    none_labels = {spec["key"]: norm(spec["none_label"]) for spec in form["fields"]
+                   if spec["type"] == "rows" and spec.get("none_label")}
+    _read_rows(sheet, header_row, columns, texts, rows, singles, none_labels, reading)
     _read_singles(sheet, header_row, singles, reading)
+    _read_ticks(sheet, header_row, form, reading)
     missing = [label for label, key in texts.items() if key not in {k for kind, k in columns.values() if kind == "text"}]
     if missing:
         reading.problems.append("表头中缺少栏目：" + "、".join(missing) + "；这些栏目未能读取，请在网页上填写。")
@@ -159,10 +181,11 @@ def _read_unit_name(sheet: _Sheet, header_row: int, reading: Reading) -> None:
                     return
 
 
-def _read_rows(sheet: _Sheet, header_row: int, columns, texts, rows, singles, reading: Reading) -> None:
+def _read_rows(sheet: _Sheet, header_row: int, columns, texts, rows, singles, none_labels: dict[str, str],
+               reading: Reading) -> None:
     values: dict[str, list[str]] = {key: [] for key in texts.values()}
     entries: dict[str, list[dict]] = {key: [] for key in rows}
-    stop_labels = set(singles) | {norm(label) for label in ("联系人及联系方式",)}
+    stop_labels = set(singles) | {norm(label) for label in ("联系人及联系方式",)} | set(none_labels.values())
     for r in range(header_row + 1, sheet.written.max_row + 1):
         first = next((value for c in range(1, sheet.written.max_column + 1)
                       if (value := sheet.written.cell(row=r, column=c).value) not in (None, "")), None)
@@ -181,6 +204,12 @@ def _read_rows(sheet: _Sheet, header_row: int, columns, texts, rows, singles, re
     for key, parts in values.items():
         reading.data[key] = "\n".join(parts)
     for rows_key, (_group, cols) in rows.items():
+        if rows_key in none_labels:
+            # The tick written across the group's columns, as the rollup shows it: not an entry.
+            kept = [e for e in entries[rows_key] if {norm(v) for v in e.values() if v} != {none_labels[rows_key]}]
+            if len(kept) < len(entries[rows_key]):
+                reading.data[rows_key + "_none"] = True
+            entries[rows_key] = kept
         reading.data[rows_key] = [{key: entry.get(key, "") for key in cols.values()} for entry in entries[rows_key]]
 
 
@@ -201,4 +230,49 @@ def _read_singles(sheet: _Sheet, header_row: int, singles: dict[str, str], readi
                     right = next((sheet.text(r, k) for k in range(c + 1, ws.max_column + 1) if sheet.text(r, k)), "")
                     reading.data[key] = right
                 elif label.startswith(wanted) and label[len(wanted):len(wanted) + 1] in (":", "："):
-                    reading.data[key] = value.split("：" if "：" in value else ":", 1)[1].strip()
+                    text = _cell_text(value)
+                    reading.data[key] = clean(text.split("：" if "：" in text else ":", 1)[1]).strip()
+
+
+TICKED = {"是", "√", "✓", "✔", "☑", "☒", "■", "x", "y", "yes", "true", "勾", "对", "1"}
+UNTICKED = {"", "否", "不是", "☐", "□", "×", "n", "no", "false", "0"}
+
+
+def _tick_value(text: str) -> bool | None:
+    """是 / 否 (and the marks people type for them) as a tick; None for anything else."""
+    value = norm(text).lower()
+    return True if value in TICKED else False if value in UNTICKED else None
+
+
+def _read_ticks(sheet: _Sheet, header_row: int, form: dict, reading: Reading) -> None:
+    """A repeatable group's "none" tick (暂未出台…): its label with 是 / 否 beside it, or the label with a tick
+    mark in one cell ("☑暂未出台…"). Without one, a group with entries is not ticked; an empty group keeps
+    what the draft says."""
+    ws = sheet.written
+    for spec in form["fields"]:
+        if spec["type"] != "rows" or not spec.get("none_label"):
+            continue
+        key, wanted = spec["key"] + "_none", norm(spec["none_label"])
+        found = False
+        for r in range(header_row + 1, ws.max_row + 1):
+            for c in range(1, ws.max_column + 1):
+                value = ws.cell(row=r, column=c).value
+                if not isinstance(value, str) or wanted not in norm(value):
+                    continue
+                label = norm(value)
+                if label == wanted:
+                    right = next((text for k in range(c + 1, ws.max_column + 1) if (text := sheet.text(r, k))), "")
+                    ticked = _tick_value(right)
+                    if ticked is None:
+                        reading.problems.append(f"{_where(r, c)}“{spec['none_label']}”后填的是“{right[:20]}”，"
+                                                f"请填“是”或“否”；此项未读取，保留网页草稿中的选择。")
+                        found = True
+                        continue
+                elif label.endswith(wanted) and _tick_value(label[:-len(wanted)]) is not None:
+                    ticked = _tick_value(label[:-len(wanted)])
+                else:
+                    continue
+                found = True
+                reading.data[key] = bool(ticked) or bool(reading.data.get(key))
+        if not found and key not in reading.data and reading.data.get(spec["key"]):
+            reading.data[key] = False

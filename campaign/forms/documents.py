@@ -30,11 +30,18 @@ class ConfirmIntakeForm(BaseForm):
     batch = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")])
 
 
+def _words(data: dict, form: dict) -> int:
+    return sum(count_words(str(data.get(spec["key"]) or "")) for spec in form["fields"]
+               if spec["type"] in ("text", "textarea", "section"))
+
+
 def screen(items, deliverable) -> None:
     """Put each matched file's content through the form's submit rules: what would be refused on the web is
-    refused here, with the reason; `item.data` is what would be filed and `item.words` its 字数."""
+    refused here, with the reason; `item.data` is what would be filed and `item.words` the 字数 of what was
+    read (None when nothing could be read), for a refused file too."""
     for item in items:
-        item.data, item.words = None, 0
+        item.data = None
+        item.words = _words(item.reading.data, deliverable.form) if item.reading is not None else None
         if not item.ok:
             continue
         stored, problems, limits = check_data(item.reading.data, deliverable.form)
@@ -45,5 +52,4 @@ def screen(items, deliverable) -> None:
             item.refused = reason
             continue
         item.data = stored
-        item.words = sum(count_words(stored.get(spec["key"]) or "") for spec in deliverable.form["fields"]
-                         if spec["type"] in ("text", "textarea", "section"))
+        item.words = _words(stored, deliverable.form)

@@ -260,11 +260,16 @@ def _exceeded(form) -> list[dict]:
 
 
 def _flat_errors(errors: dict, prefix: str = ""):
+    """(field, messages) of a form's nested errors; a repeatable group's list holds its rows' errors (dicts)
+    and the group's own messages (strings) side by side."""
     for name, value in errors.items():
         if isinstance(value, dict):
             yield from _flat_errors(value, name)
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
+        elif isinstance(value, list):
             for entry in value:
-                yield from _flat_errors(entry, name)
+                if isinstance(entry, dict):
+                    yield from _flat_errors(entry, name)
+            if own := [m for m in value if isinstance(m, str)]:
+                yield prefix or name, own
         else:
             yield prefix or name, [m for m in value if isinstance(m, str)]

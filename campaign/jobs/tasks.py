@@ -12,6 +12,7 @@ from huey import crontab
 from .. import create_app
 from ..extensions import db
 from ..services.audit import seal
+from ..services.intake import purge_batches
 from ..services.jobs import purge_rollups, run_password_links, run_reminder_sending
 from ..services.photos import run_photo_job
 from ..services.reminders import run_leased_pass
@@ -72,7 +73,7 @@ def build_rollup(job_id: int) -> int:
 @huey.periodic_task(crontab(minute="*/5"))
 def reminder_pass() -> None:
     """The periodic reminder pass (every 5 minutes) under the database lease, the audit log's seal
-    kept up with its entries, and built rollups past their keeping time deleted."""
+    kept up with its entries, and built rollups and unconfirmed intake uploads past their keeping time deleted."""
     with app_context() as app:
         report = run_leased_pass(f"{socket.gethostname()}:{os.getpid()}")
         if report is not None and report.outcomes:
@@ -80,4 +81,5 @@ def reminder_pass() -> None:
                             report.count("failed") + report.count("abandoned"))
         seal()
         purge_rollups()
+        purge_batches()
         db.session.commit()

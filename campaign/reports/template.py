@@ -2,8 +2,8 @@
 the unit's draft, for a clerk to fill in Excel or WPS and upload again.
 
 Layout: the title, 填报单位, the two-row header with the same texts and merges as the unit's stamp file,
-one row for the unit's text fields and one per document with blank rows to spare, then the grouped
-fields (联系人 / 联系电话) as label and value. Header cells are locked (the sheet is protected without a
+one row for the unit's text fields and one per document with blank rows to spare, then each group's "none"
+tick (暂未出台… with 是 / 否 to choose) and the grouped fields (联系人 / 联系电话) as label and value. Header cells are locked (the sheet is protected without a
 password; rows may still be inserted), input cells are unlocked and wrap. A very hidden sheet carries
 the identity (campaign, deliverable, unit, form version, signature), so an upload is matched without
 guessing; a sheet 填写说明 says how to fill it.
@@ -15,16 +15,18 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
 from .layout import Column, contact_groups, header_rows, table_columns
-from ..xmltext import clean
+from ..xmltext import clean, ooxml_escape
 
 TABLE_SHEET = "填报表"
 GUIDE_SHEET = "填写说明"
 IDENTITY_SHEET = "标识"
 IDENTITY_MARK = "campaign-offline-template"
 SPARE_ROWS = 10
+TICK_YES, TICK_NO = "是", "否"
 
 _thin = Side(style="thin", color="000000")
 _border = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -34,8 +36,9 @@ _input_fill = PatternFill("solid", fgColor="FFFDF2CC")
 
 
 def _as_text(value) -> str:
-    """Text for a cell: always a string, so a leading = + - @ stays text."""
-    return clean(str(value)) if value is not None else ""
+    """Text for a cell: always a string, so a leading = + - @ stays text, and a literal _xHHHH_ is escaped
+    so that Excel shows it as typed."""
+    return ooxml_escape(clean(str(value))) if value is not None else ""
 
 
 def _write(ws, row: int, col: int, value, *, locked: bool, font=_text, center=False, fill=False):
@@ -92,6 +95,22 @@ def build_template(form: dict, *, title: str, unit_name: str, data: dict, identi
         ws.row_dimensions[row].height = 60 if r == 0 else 30
 
     row = 5 + height + 1
+    for spec in none_ticks(form):
+        # The "none" tick of a repeatable group (暂未出台…): its label, and 是 / 否 beside it to choose from.
+        span = min(3, max(width - 1, 1))
+        _write(ws, row, 1, spec["none_label"], locked=True, font=_head)
+        for c in range(2, span + 1):
+            _write(ws, row, c, None, locked=True)
+        if span > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+        tick = _write(ws, row, span + 1, TICK_YES if data.get(spec["key"] + "_none") else TICK_NO, locked=False,
+                      fill=True, center=True)
+        choice = DataValidation(type="list", formula1=f'"{TICK_YES},{TICK_NO}"', allow_blank=True,
+                                showErrorMessage=True, errorTitle="请选择", error=f"请填“{TICK_YES}”或“{TICK_NO}”。")
+        ws.add_data_validation(choice)
+        choice.add(tick.coordinate)
+        ws.row_dimensions[row].height = 30
+        row += 2
     for group, keys in contact_groups(form):
         ws.cell(row=row, column=1, value=_as_text(group)).font = _head
         row += 1
@@ -122,6 +141,11 @@ def build_template(form: dict, *, title: str, unit_name: str, data: dict, identi
     wb.save(out)
 
 
+def none_ticks(form: dict) -> list[dict]:
+    """The repeatable groups that have a "none" tick (e.g. 暂未出台贯彻落实《纲要》文件)."""
+    return [spec for spec in form["fields"] if spec["type"] == "rows" and spec.get("none_label")]
+
+
 def _guide_lines(form: dict, columns: list[Column]) -> list[str]:
     groups = sorted({c.group for c in columns if c.kind == "row"})
     lines = [
@@ -134,6 +158,9 @@ def _guide_lines(form: dict, columns: list[Column]) -> list[str]:
         "5. 上传后系统逐项列出与网页草稿的不同之处，确认后才写入草稿；写入草稿后仍需在网页上点“报送”。",
         "6. 本文件只能用于下载它的单位和报送事项；如通知的表格有调整，请重新下载。",
     ]
+    for spec in none_ticks(form):
+        lines.append(f"{len(lines)}. 如{spec['none_label']}，在表格下方“{spec['none_label']}”后选“{TICK_YES}”，"
+                     f"并且不填“{spec['label']}”的行；已填写时选“{TICK_NO}”。")
     required = [f["label"] for f in form["fields"] if f.get("required")]
     if required:
         lines.append("必填项目：" + "、".join(required) + "。")

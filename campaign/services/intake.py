@@ -2,13 +2,14 @@
 to a recipient unit — by the identity its template carries, else the 填报单位 written in it, else a unit
 name in the file name — read by the form's rules, shown, and on confirmation stored as that unit's
 submission marked 代报, with the original file kept and the unit told by e-mail. A refused file leaves
-nothing behind."""
+nothing behind; an upload never confirmed is deleted after INTAKE_KEEP_HOURS."""
 from __future__ import annotations
 
 import io
 import os
 import secrets
 import shutil
+import time
 import zipfile
 from dataclasses import dataclass, field
 
@@ -144,8 +145,24 @@ def batch_dir() -> str:
     return os.path.join(current_app.config["UPLOAD_DIR"], "intake")
 
 
+def purge_batches(now: float | None = None) -> int:
+    """Delete uploads never confirmed, kept longer than INTAKE_KEEP_HOURS; returns how many."""
+    folder = batch_dir()
+    if not os.path.isdir(folder):
+        return 0
+    cutoff = (time.time() if now is None else now) - current_app.config["INTAKE_KEEP_HOURS"] * 3600
+    removed = 0
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def keep_batch(files: list[tuple[str, bytes]]) -> str:
-    """Keep an upload until it is confirmed (the preview and the confirmation read the very same files)."""
+    """Keep an upload until it is confirmed (the preview and the confirmation read the very same files);
+    older batches never confirmed go first."""
+    purge_batches()
     batch = secrets.token_hex(BATCH_ID_LENGTH // 2)
     folder = os.path.join(batch_dir(), batch)
     os.makedirs(folder)

@@ -16,7 +16,7 @@ from flask import current_app
 from ..documents.convert import to_docx
 from ..documents.docx_reader import read_outline
 from ..documents.safety import DocumentRefused, is_ole
-from ..documents.xlsx_reader import Reading, norm, read_table
+from ..documents.xlsx_reader import Reading, norm, read_identity, read_table
 from ..extensions import db
 from ..models import Deliverable, Submission, Unit, UploadedFile, User, record, utcnow
 from . import WorkflowError
@@ -72,6 +72,8 @@ def read_file(deliverable: Deliverable, filename: str, raw: bytes) -> Reading:
     kind = form_kind(deliverable.form)
     if extension in ("xlsm", "docm", "xltm", "dotm"):
         raise DocumentRefused("文件含有宏，为安全起见不能上传。请另存为不含宏的文件（.xlsx 或 .docx）后再上传。")
+    if extension == "xlsx":
+        _refuse_other_deliverable(read_identity(raw), deliverable)
     if kind == "table":
         if extension not in TABLE_EXTENSIONS:
             raise DocumentRefused("此事项请上传 Excel 填报表（.xlsx）：在本页下载填报模板，填好后上传。")
@@ -87,20 +89,35 @@ def read_file(deliverable: Deliverable, filename: str, raw: bytes) -> Reading:
     raise DocumentRefused("此事项含照片等内容，请在网页上填写。")
 
 
+def _signed(identity: dict[str, str]) -> bool:
+    expected = _signature(identity.get("campaign"), identity.get("deliverable"), identity.get("unit"),
+                          identity.get("form"))
+    return hmac.compare_digest(expected, identity.get("signature", ""))
+
+
+def _refuse_other_deliverable(identity: dict[str, str], deliverable: Deliverable) -> None:
+    """A template this system made for another deliverable is refused, naming the deliverable it is for."""
+    if not identity.get("mark") or identity.get("deliverable") == str(deliverable.id) or not _signed(identity):
+        return
+    number = identity.get("deliverable", "")
+    other = db.session.get(Deliverable, int(number)) if number.isdigit() else None
+    if other is None:
+        raise DocumentRefused("这是其他报送事项的填报模板。请在本事项的填报页下载模板。")
+    where = "" if other.campaign_id == deliverable.campaign_id else f"通知“{other.campaign.title}”中"
+    raise DocumentRefused(f"这是{where}“{other.label}”的模板，请在该事项的页面上传。")
+
+
 def check_identity(reading: Reading, submission: Submission) -> None:
     """Refuse a file of another unit, another deliverable or an older form, saying which."""
     identity = reading.identity
     deliverable = submission.deliverable
     if identity.get("mark"):
-        expected = _signature(identity.get("campaign"), identity.get("deliverable"), identity.get("unit"),
-                              identity.get("form"))
-        if not hmac.compare_digest(expected, identity.get("signature", "")):
+        if not _signed(identity):
             raise DocumentRefused("文件中的模板标识无效（可能被改动过）。请重新下载填报模板后再填写上传。")
         if identity.get("unit") != str(submission.unit_id):
             other = db.session.get(Unit, int(identity["unit"])) if identity["unit"].isdigit() else None
             raise DocumentRefused(f"这是{other.name if other else '其他单位'}的填报模板，不能用于{submission.unit.name}。")
-        if identity.get("deliverable") != str(deliverable.id):
-            raise DocumentRefused("这是其他报送事项的填报模板。请在本事项的填报页下载模板。")
+        _refuse_other_deliverable(identity, deliverable)
         if identity.get("form") != form_version(deliverable.form):
             raise DocumentRefused("通知的表格在您下载模板之后调整过，这是旧版模板。请重新下载模板，把内容复制过去后再上传。")
     elif reading.unit_name and norm(reading.unit_name) != norm(submission.unit.name):

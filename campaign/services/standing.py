@@ -39,6 +39,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "returned": ("已退回", "被退回修改、尚未重新报送的单位"),
     "submitted": ("已报送", "已报送、尚未采用的单位"),
     "accepted": ("已采用", "报送后已被采用的单位"),
+    "on_time": ("按时报送", "已报 − 逾期报送"),
     "completion_pct": ("完成率", "已报 ÷ 应报"),
     "on_time_pct": ("按时率", "按时报送（已报 − 逾期报送）÷ 应报"),
 }
@@ -280,6 +281,11 @@ class Board:
         """Each unit with its standings in deliverable order, ready to render."""
         ids = [d.id for d in self.deliverables]
         return [(unit, [self.cells[(unit.id, d)] for d in ids]) for unit in units]
+
+    def reported_times(self, deliverable_id: int) -> list[datetime]:
+        """When each unit counted 已报 filed what is on file, in time order (the progress chart's steps)."""
+        return sorted(s.submitted_at for u in self.units
+                      if (s := self.cells[(u.id, deliverable_id)]).reported and s.submitted_at is not None)
 
     def owing(self, deliverable_id: int) -> list[tuple[Unit, Standing]]:
         """Units that still owe the deliverable (未报), in unit order."""

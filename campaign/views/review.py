@@ -34,7 +34,7 @@ def progress(campaign_id: int):
                      show=request.args.get("show", "all"), sort=request.args.get("sort", "order"))
     board = view.board
     start = campaign.published_at or campaign.created_at
-    charts = {d.id: cumulative_chart(view.first_submits[d.id], due=board.tallies[d.id].due, start=start,
+    charts = {d.id: cumulative_chart(view.reported_times[d.id], tally=board.tallies[d.id], start=start,
                                      deadline=d.deadline, now=now, zone=campaign.timezone)
               for d in board.deliverables}
     # Built once, not per cell: a 3,000-unit matrix has thousands of them.

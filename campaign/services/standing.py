@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import (Campaign, CampaignState, Deliverable, Extension, LatePolicy, Reminder, ReminderStatus,
                       Submission, SubmissionState, Unit, campaigns)
 from ..timefmt import format_span
-from .deadlines import closes_at, effective_deadline, is_late, is_open
+from .deadlines import closes_at, effective_deadline, is_open, is_overdue
 
 S = SubmissionState
 # Plain module constants: reading an enum member's attributes in a loop over thousands of cells is slow.
@@ -158,8 +158,8 @@ def stand(terms: Terms, unit_id: int, now: datetime, *, submission: Any = None, 
     # Identity tests, not set membership: hashing enum members is slow over thousands of cells.
     reported = state is SUBMITTED or state is ACCEPTED
     submitted_at = submission.submitted_at if submission is not None else None
-    reported_late = reported and submitted_at is not None and is_late(submitted_at, deadline)
-    overdue = not reported and now > deadline
+    reported_late = reported and submitted_at is not None and is_overdue(deadline, submitted_at)
+    overdue = not reported and is_overdue(deadline, now)
     late_by = submitted_at - deadline if reported_late else (now - deadline if overdue else None)
     last_change = None
     if submission is not None:

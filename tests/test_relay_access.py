@@ -90,3 +90,22 @@ def test_neighbours_gathering_shows_only_its_own_cities(client, relay_world):
     login(client, relay_world["users"]["neighbour_coordinator"])
     page = client.get(f"/relays/deliverables/{upper.deliverables[0].id}/gather").get_data(as_text=True)
     assert "已报 0 家 / 应报 1 家" in page and "郑州" not in page
+
+
+def test_relay_pages_answer_404_outside_the_reporters_own_round(client, relay_world, make_campaign):
+    """access.relayable_campaign_or_404 and relayed_deliverable_or_404: a city has no units below it, a
+    province cannot gather what it did not relay, and its own relay is not a notice it received."""
+    upper, relay = relay_world["upper"], relay_world["relay"]
+    not_relayed = make_campaign(units=[relay_world["units"]["henan"]])
+    login(client, relay_world["users"]["city_reporter"])
+    assert client.get(f"/relays/new/{upper.id}").status_code == 404  # 郑州 did not receive it
+    client.post("/auth/logout")
+    login(client, relay_world["users"]["relay_coordinator"])
+    assert client.get(f"/relays/new/{upper.id}").status_code == 200
+    assert client.get(f"/relays/new/{relay.id}").status_code == 404  # its own relay: not received
+    assert client.get("/relays/new/987654").status_code == 404
+    assert client.get(f"/relays/deliverables/{upper.deliverables[0].id}/gather").status_code == 200
+    for deliverable in (not_relayed.deliverables[0], relay.deliverables[0]):  # received, not relayed / not received
+        assert client.get(f"/relays/deliverables/{deliverable.id}/gather").status_code == 404
+        response = client.post(f"/relays/deliverables/{deliverable.id}/attach")
+        assert response.status_code == 404 and "找不到" in response.get_data(as_text=True)

@@ -107,7 +107,7 @@ def return_submission(submission_id: int):
     except WorkflowError as exc:
         db.session.rollback()
         form.reason.errors.append(str(exc))
-        return _render_submission(db.session.get(Submission, submission_id), return_form=form, status=400)
+        return _render_submission(managed_submission_or_404(submission_id), return_form=form, status=400)
     flash(f"已退回{submission.unit.name}的材料。", "success")
     _notify(submission, "returned")
     return redirect(url_for("review.submission", submission_id=submission_id))
@@ -146,7 +146,7 @@ def grant_extension(submission_id: int):
     except WorkflowError as exc:
         db.session.rollback()
         form.deadline.errors = [*form.deadline.errors, str(exc)]
-        return _render_submission(db.session.get(Submission, submission_id), extension_form=form, status=400)
+        return _render_submission(managed_submission_or_404(submission_id), extension_form=form, status=400)
     flash(f"已为{submission.unit.name}延期。", "success")
     return redirect(url_for("review.submission", submission_id=submission_id))
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.extensions import db
-from campaign.models import Campaign, Role, SubmissionState, User, utcnow
+from campaign.models import STATE_LABELS, Campaign, Role, SubmissionState, User, utcnow
 from campaign.reports import build, kinds
 from campaign.reports.collect import collect
 from campaign.services.demo import seed_demo
@@ -242,3 +242,40 @@ def test_every_word_is_defined_once_in_the_readme(name):
         readme = fh.read()
     word, meaning = WORDS[name]
     assert f"| {word} | {meaning} |" in readme
+
+
+TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "templates")
+_WORDS = "|".join(map(re.escape, sorted({w for w, _ in WORDS.values()}, key=len, reverse=True)))
+# A vocabulary word used as a label (>已报<, >已退回：), before a count (已报 {{ n }}), or in a list of
+# words (应报、已报、逾期): there it must come from word('...'). Prose such as 保存草稿 or 尚未报送 is not a count.
+HARD_CODED = re.compile(rf">\s*({_WORDS})\s*[<：:]|({_WORDS})\s*(?:\{{\{{|\d)|({_WORDS})[、（]({_WORDS})")
+
+
+def _without_jinja_but_counts(text: str) -> str:
+    """The template's own text: comments and statements gone, each {{ expression }} kept as a bare {{."""
+    text = re.sub(r"\{#.*?#\}", " ", text, flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}", "{{", text, flags=re.S)
+    return re.sub(r"\{%.*?%\}", "", text, flags=re.S)
+
+
+def test_templates_take_the_coordinators_words_from_the_vocabulary():
+    found = []
+    for folder, _, names in os.walk(TEMPLATES):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as fh:
+                text = _without_jinja_but_counts(fh.read())
+            found += [f"{os.path.relpath(path, TEMPLATES)}: {m.group(0)!r}" for m in HARD_CODED.finditer(text)]
+    assert not found, "use word('...') for these:\n" + "\n".join(found)
+
+
+def test_the_check_catches_a_hard_coded_word():
+    for text in ('<span class="badge late">逾期报送</span>', "已报 {{ n }} 家", "各事项的应报、已报", "<strong>已退回：</strong>"):
+        assert HARD_CODED.search(_without_jinja_but_counts(text)), text
+    for text in ('<button>保存草稿</button>', "尚未报送，请尽快报送。", "{{ word('reported') }} {{ n }} 家"):
+        assert not HARD_CODED.search(_without_jinja_but_counts(text)), text
+
+
+def test_state_badges_say_the_vocabularys_words():
+    for state in SubmissionState:
+        assert state.label == STATE_LABELS[state] == WORDS[state.name][0]

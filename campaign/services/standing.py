@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import (Campaign, CampaignState, Deliverable, Extension, LatePolicy, Reminder, ReminderStatus,
-                      Submission, SubmissionState, Unit, campaigns)
+from ..models import (STATE_LABELS, Campaign, CampaignState, Deliverable, Extension, LatePolicy, Reminder,
+                      ReminderStatus, Submission, SubmissionState, Unit, campaigns)
 from ..timefmt import format_span
 from .deadlines import closes_at, effective_deadline, is_open, is_overdue
 
@@ -26,7 +26,7 @@ S = SubmissionState
 NOT_STARTED, DRAFT, SUBMITTED, RETURNED, ACCEPTED = S.not_started, S.draft, S.submitted, S.returned, S.accepted
 
 # Every word a coordinator reads about standing, defined once: attribute of `Tally` → (word, meaning).
-# The dashboard's legend and the README's glossary say exactly this.
+# The dashboard's legend and the README's glossary say exactly this; the states' words are their labels.
 WORDS: dict[str, tuple[str, str]] = {
     "due": ("应报", "通知的报送单位数"),
     "reported": ("已报", "已报送 + 已采用"),
@@ -34,11 +34,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "late": ("逾期", "逾期报送 + 逾期未报"),
     "reported_late": ("逾期报送", "在本单位截止时间（含延期）之后报送的已报单位"),
     "overdue": ("逾期未报", "本单位截止时间（含延期）已过、仍未报的单位"),
-    "not_started": ("未填报", "尚未填写的单位"),
-    "draft": ("草稿", "已保存草稿、尚未报送的单位"),
-    "returned": ("已退回", "被退回修改、尚未重新报送的单位"),
-    "submitted": ("已报送", "已报送、尚未采用的单位"),
-    "accepted": ("已采用", "报送后已被采用的单位"),
+    "not_started": (STATE_LABELS[S.not_started], "尚未填写的单位"),
+    "draft": (STATE_LABELS[S.draft], "已保存草稿、尚未报送的单位"),
+    "returned": (STATE_LABELS[S.returned], "被退回修改、尚未重新报送的单位"),
+    "submitted": (STATE_LABELS[S.submitted], "已报送、尚未采用的单位"),
+    "accepted": (STATE_LABELS[S.accepted], "报送后已被采用的单位"),
     "on_time": ("按时报送", "已报 − 逾期报送"),
     "completion_pct": ("完成率", "已报 ÷ 应报"),
     "on_time_pct": ("按时率", "按时报送（已报 − 逾期报送）÷ 应报"),
@@ -46,6 +46,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def word(name: str) -> str:
+    """The word a coordinator reads for `name` (a key of WORDS); templates call it as word('...')."""
     return WORDS[name][0]
 
 

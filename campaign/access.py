@@ -1,4 +1,5 @@
-"""Who may see what: every lookup of a unit's or campaign's data goes through here."""
+"""Who may see what: every lookup of a unit's or campaign's data goes through here, and every
+"fetch it or answer 404 within the user's scope" a view needs, so that views never query."""
 from __future__ import annotations
 
 from functools import wraps
@@ -9,7 +10,8 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, Unit, UploadedFile, campaigns
+from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, Unit, UploadedFile, User, campaigns
+from .services.relays import can_relay, relayed_deliverable
 
 
 def role_required(*roles: Role):
@@ -38,6 +40,38 @@ def reporter_deliverable_or_404(deliverable_id: int) -> Deliverable:
     if deliverable is None:
         abort(404)
     return deliverable
+
+
+def own_submission_or_404(submission_id: int) -> Submission:
+    """A submission of the current reporter's unit, read again (after a rollback); anything else is 404."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or current_user.unit_id is None or submission.unit_id != current_user.unit_id:
+        abort(404)
+    return submission
+
+
+def relayable_campaign_or_404(campaign_id: int) -> Campaign:
+    """A campaign the reporter's unit received and may relay (it has units below it); else 404."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or current_user.unit is None or not can_relay(campaign, current_user.unit):
+        abort(404)
+    return campaign
+
+
+def relayed_deliverable_or_404(upper: Deliverable) -> Deliverable:
+    """The deliverable of the reporter's unit's relay that passes `upper` down; 404 if it did not relay it."""
+    relayed = relayed_deliverable(upper, current_user.unit_id)
+    if relayed is None:
+        abort(404)
+    return relayed
+
+
+def account_or_404(user_id: int) -> User:
+    """An account an administrator manages (any account); anyone else, or no such account, is 404."""
+    user = db.session.get(User, user_id)
+    if user is None or not current_user.is_admin:
+        abort(404)
+    return user
 
 
 def coordinates_relays(user) -> bool:

@@ -1,8 +1,11 @@
-"""Chart geometry for server-rendered SVG (no script, no inline style): templates draw what this computes."""
+"""Chart geometry for server-rendered SVG (no script, no inline style): templates draw what this computes.
+
+The numbers a chart prints are the standing model's tally, never a count of its own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 WIDTH, HEIGHT = 640, 240
@@ -27,9 +30,20 @@ class Marker:
         return self.x - 4 if self.anchor == "end" else self.x + 4
 
 
+class Counts(Protocol):
+    """What a chart prints of a deliverable's tally (services.standing.Tally)."""
+
+    due: int
+    reported: int
+    reported_late: int
+
+    @property
+    def on_time(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class CumulativeChart:
-    """A step line of how many units had submitted by each moment, against the deadline."""
+    """A step line of when the units now counted 已报 filed what is on file, against the deadline."""
 
     width: int
     height: int
@@ -43,15 +57,17 @@ class CumulativeChart:
     now: Marker | None
     x_ticks: list[Tick]
     y_ticks: list[Tick]
-    total: int
     due: int
-    by_deadline: int
+    reported: int
+    on_time: int
+    reported_late: int
 
 
-def cumulative_chart(times: list[datetime], *, due: int, start: datetime, deadline: datetime, now: datetime,
+def cumulative_chart(times: list[datetime], *, tally: Counts, start: datetime, deadline: datetime, now: datetime,
                      zone: str) -> CumulativeChart:
-    """Geometry for `times` (sorted submit instants) from `start` (or the deadline, if earlier: a
-    notice published late) to past the deadline or now."""
+    """Geometry for `times` (the sorted submit instants of the units the tally counts 已报) from `start`
+    (or the deadline, if earlier: a notice published late) to past the deadline or now."""
+    due = tally.due
     start = min(start, deadline)
     end = max(deadline, now, times[-1] if times else start)
     end = end + (end - start) / 20 if end > start else start + timedelta(days=1)
@@ -78,7 +94,7 @@ def cumulative_chart(times: list[datetime], *, due: int, start: datetime, deadli
         now=Marker(x(now), "现在") if start <= now <= end else None,
         x_ticks=[Tick(x(t), f"{t.astimezone(local):%m-%d}") for t in _day_ticks(start, end, local)],
         y_ticks=[Tick(y(c), str(c)) for c in _count_ticks(top_count)],
-        total=len(times), due=due, by_deadline=sum(1 for t in times if t <= deadline),
+        due=due, reported=tally.reported, on_time=tally.on_time, reported_late=tally.reported_late,
     )
 
 

@@ -63,9 +63,3 @@ def format_span(span: timedelta) -> str:
         return f"{hours}小时{mins}分钟" if mins else f"{hours}小时"
     return f"{mins}分钟" if mins else "不到1分钟"
 
-
-def time_left(deadline: datetime, now: datetime) -> str:
-    """'还剩 3天4小时' before the deadline, '已逾期 2天' after it."""
-    if now <= deadline:
-        return f"还剩 {format_span(deadline - now)}"
-    return f"已逾期 {format_span(now - deadline)}"

@@ -156,7 +156,7 @@ def test_late_submission_is_accepted_and_flagged(client, setup):
     assert client.post(url(setup["a1"]), data=annex1(action="submit")).status_code == 302
     s = submission_of(setup["a1"], setup["unit"])
     assert s.is_late and s.revisions[0].is_late
-    assert "逾期报送" in client.get(url(setup["a1"]) + "/receipt").get_data(as_text=True)
+    assert "报送时逾期" in client.get(url(setup["a1"]) + "/receipt").get_data(as_text=True)
 
 
 def test_close_policy_refuses_after_the_deadline_keeping_the_text(client, setup):

@@ -159,3 +159,20 @@ def test_uploaded_photos_are_decoded_by_a_worker_while_the_form_shows_their_prog
     page = client.get(url).get_data(as_text=True)
     assert f'src="/photos/{turned.id}/thumbnail"' in page and "“半张.jpg”已损坏或不完整" in page
     assert "照片处理中" not in page and "正在处理照片…" not in page
+
+
+def test_a_failed_job_shows_as_an_error_and_its_json_says_so(app, client, make_user):
+    from campaign.services.jobs import finish_job, start_job
+
+    user = make_user(Role.admin)
+    failed, done = (start_job("password_links", "发送设置密码链接", total=2, user=user) for _ in range(2))
+    finish_job(failed, "1 封邮件未能发送", failed=True)
+    finish_job(done, "全部发送")
+    assert failed.state.is_failed and not done.state.is_failed
+    assert not JobState.running.is_failed and not JobState.queued.is_failed
+    login(client, user)
+    page = client.get(f"/jobs/{failed.id}").get_data(as_text=True)
+    assert 'data-job-message class="flash flash-error"' in page and "1 封邮件未能发送" in page
+    assert 'data-job-message class="flash flash-success"' in client.get(f"/jobs/{done.id}").get_data(as_text=True)
+    assert client.get(f"/jobs/{failed.id}.json").get_json()["is_failed"] is True
+    assert client.get(f"/jobs/{done.id}.json").get_json()["is_failed"] is False

@@ -177,3 +177,10 @@ def test_cli_resends_a_link(mail_app, smtp_server):
     second = link_in(smtp_server.wait_for(1)[0])
     client = mail_app.test_client()
     assert client.get(first).status_code == 400 and client.get(second).status_code == 200
+
+
+def test_an_unknown_account_is_404_for_the_admin_actions(client, make_user):
+    login(client, make_user(Role.admin))
+    for action in ("send-link", "active"):
+        response = client.post(f"/admin/users/987654/{action}", data={"active": "1"})
+        assert response.status_code == 404 and "找不到" in response.get_data(as_text=True)

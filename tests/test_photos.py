@@ -249,7 +249,7 @@ def test_delete_photo_while_editable_removes_its_files(client, xinxiang):
     response = client.post(xinxiang["url"], data={
         "action": f"delete_photo:{photo.id}", "report_text": "删除时也保存正文",
         "photos-0-id": str(photo.id), "version": str(submission_of(xinxiang).version)})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.location.endswith("#field-photos")  # back at its field
     data = submission_of(xinxiang).data
     assert data["photos"] == [] and data["report_text"] == "删除时也保存正文"
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0

@@ -11,7 +11,6 @@ from campaign.charts import cumulative_chart
 from campaign.extensions import db
 from campaign.models import CampaignState, Contact, LatePolicy, Role, Submission, SubmissionState, Unit, utcnow
 from campaign.services.demo import seed_demo
-from campaign.services.progress import first_submits
 from campaign.services.standing import LastReminder, Terms, campaign_standing, stand
 from campaign.services.review import accept, extend, return_
 from campaign.services.submissions import save_draft, submit
@@ -63,10 +62,10 @@ def fill(campaign, units, reporter, coordinator):
 
 @pytest.fixture
 def build(make_user, make_campaign):
-    def factory(count: int, prefix: str = "u"):
+    def factory(count: int, prefix: str = "u", days_left: int = 10):
         units = bulk_units(count, prefix)
         reporter = make_user(Role.reporter, unit=units[0])
-        campaign = make_campaign(units=units)
+        campaign = make_campaign(units=units, days_left=days_left)
         fill(campaign, units, reporter, campaign.coordinators[0])
         return campaign, units
 
@@ -132,26 +131,45 @@ def test_filters_and_sorting(build):
     assert [u.name[-4:] for u, _ in progress.owing(d)] == ["0000", "0001", "0004"]
 
 
-def test_first_submits_feed_the_chart(build):
+def test_the_chart_steps_are_the_reported_units_and_its_numbers_the_tally(build):
     campaign, _ = build(7)
     deliverable = campaign.deliverables[0]
     now = deliverable.deadline + timedelta(days=3)
     progress = campaign_standing(campaign, now)
-    times = first_submits(progress)[deliverable.id]
-    assert len(times) == 5 and times == sorted(times)  # returned units count from their first submit
-    chart = cumulative_chart(times, due=7, start=campaign.published_at, deadline=deliverable.deadline, now=now,
+    tally = progress.tallies[deliverable.id]
+    times = progress.reported_times(deliverable.id)
+    # submitted, late, accepted and extended; the returned unit is 未报 again, so not on the line
+    assert len(times) == tally.reported == 4 and times == sorted(times)
+    chart = cumulative_chart(times, tally=tally, start=campaign.published_at, deadline=deliverable.deadline, now=now,
                              zone=campaign.timezone)
-    assert chart.total == 5 and chart.by_deadline == 3
-    assert chart.path.count("V") == 5  # one step up per unit
+    assert (chart.due, chart.reported, chart.on_time, chart.reported_late) == (7, 4, 3, 1)
+    assert chart.path.count("V") == 4  # one step up per unit
     assert chart.left < chart.deadline.x < chart.now.x <= chart.right
     assert chart.bottom > chart.due_y >= chart.top
     assert chart.y_ticks[0].label == "0" and chart.x_ticks
 
 
+def test_the_dashboard_chart_prints_the_dashboards_tally_in_its_words(client, build):
+    # Three days past the deadline: on-time, late-filed (逾期报送) and overdue (逾期未报) units all exist.
+    campaign, _ = build(7, days_left=-3)
+    deliverable = campaign.deliverables[0]
+    login(client, campaign.coordinators[0])
+    page = client.get(f"/coordinator/campaigns/{campaign.id}/progress").get_data(as_text=True)
+    tally = campaign_standing(campaign, utcnow()).tallies[deliverable.id]
+    assert (tally.on_time, tally.reported_late, tally.overdue) == (3, 1, 3)
+    row = re.search(rf'<tr data-deliverable="{deliverable.key}">(.*?)</tr>', page, re.S).group(1)
+    shown = {name: int(n) for name, n in re.findall(r'<td class="num" data-word="(\w+)">(\d+)', row)}
+    title = re.search(rf'<title id="chart-{deliverable.id}">[^：]*：(.*?)</title>', page).group(1)
+    assert title == (f"已报 {shown['reported']} 家（按时报送 {shown['reported'] - tally.reported_late}、"
+                     f"逾期报送 {tally.reported_late}），应报 {shown['due']} 家")
+    assert (shown["reported"], shown["due"]) == (tally.reported, tally.due)
+    assert f"逾期报送 {tally.reported_late} · 逾期未报 {tally.overdue}" in row  # the same words on the page
+
+
 def test_a_notice_published_after_its_deadline_charts_from_the_deadline():
     deadline = datetime(2026, 2, 27, 10, 0, tzinfo=timezone.utc)
     published = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
-    chart = cumulative_chart([], due=21, start=published, deadline=deadline, now=published + timedelta(hours=1),
+    chart = cumulative_chart([], tally=SimpleNamespace(due=21, reported=0, on_time=0, reported_late=0), start=published, deadline=deadline, now=published + timedelta(hours=1),
                              zone="Asia/Shanghai")
     assert chart.deadline.x == chart.left                     # the deadline is on the chart, at its start
     assert chart.deadline.anchor == "start" and chart.deadline.label_x > chart.left  # label clear of the axis
@@ -211,7 +229,7 @@ def test_demo_fills_every_dashboard_column(app):
         returned = [cell for cell in progress.cells.values() if cell.state is S.returned]
         assert returned and all(cell.return_reason for cell in returned)
         assert any(cell.extension and cell.extension.reason for cell in progress.cells.values())
-        assert first_submits(progress)[first.id]
+        assert progress.reported_times(first.id)
     # The SAMR annex 1 is due in a few days, so no one can be late yet; the Xinxiang report is overdue.
     assert campaign_standing(samr, now).tallies[samr.deliverables[0].id].late == 0  # as the README says
     assert progress.tallies[xinxiang.deliverables[0].id].reported_late

@@ -232,3 +232,22 @@ def test_a_unit_outside_the_relaying_units_subtree_stays_out_of_reach(client, re
     assert client.get(f"/uploads/{upload.id}").status_code == 404
     assert client.get(f"/photos/{photo.id}/thumbnail").status_code == 404
     assert client.get(f"/uploads/{relay_walk['walk']['henan']['upload_id']}").status_code == 200
+
+
+def test_relay_pages_answer_404_outside_the_reporters_own_round(client, relay_world, make_campaign):
+    """access.relayable_campaign_or_404 and relayed_deliverable_or_404: a city has no units below it, a
+    province cannot gather what it did not relay, and its own relay is not a notice it received."""
+    upper, relay = relay_world["upper"], relay_world["relay"]
+    not_relayed = make_campaign(units=[relay_world["units"]["henan"]])
+    login(client, relay_world["users"]["city_reporter"])
+    assert client.get(f"/relays/new/{upper.id}").status_code == 404  # 郑州 did not receive it
+    client.post("/auth/logout")
+    login(client, relay_world["users"]["relay_coordinator"])
+    assert client.get(f"/relays/new/{upper.id}").status_code == 200
+    assert client.get(f"/relays/new/{relay.id}").status_code == 404  # its own relay: not received
+    assert client.get("/relays/new/987654").status_code == 404
+    assert client.get(f"/relays/deliverables/{upper.deliverables[0].id}/gather").status_code == 200
+    for deliverable in (not_relayed.deliverables[0], relay.deliverables[0]):  # received, not relayed / not received
+        assert client.get(f"/relays/deliverables/{deliverable.id}/gather").status_code == 404
+        response = client.post(f"/relays/deliverables/{deliverable.id}/attach")
+        assert response.status_code == 404 and "找不到" in response.get_data(as_text=True)

@@ -179,3 +179,17 @@ def test_no_extension_for_an_accepted_submission(filing):
     submission = put_in_state(filing, S.accepted)
     with pytest.raises(WorkflowError, match="已采用"):
         extend(submission, deadline=utcnow() + timedelta(days=30), reason="原因", user=filing["coordinator"])
+
+
+def test_is_overdue_is_the_one_lateness_rule():
+    from campaign.services.deadlines import is_overdue, time_left
+
+    deadline = utcnow()
+    assert not is_overdue(deadline, deadline) and is_overdue(deadline, deadline + timedelta(seconds=1))
+    later = deadline + timedelta(days=2)
+    assert not is_overdue(deadline, deadline + timedelta(days=1), extended_to=later)
+    assert is_overdue(deadline, later + timedelta(minutes=1), extended_to=later)
+    # an extension earlier than the deadline does not shorten it
+    assert not is_overdue(deadline, deadline, extended_to=deadline - timedelta(days=1))
+    assert time_left(deadline, deadline) == "还剩 不到1分钟"
+    assert time_left(deadline, deadline + timedelta(days=2)) == "已逾期 2天"

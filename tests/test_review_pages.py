@@ -241,3 +241,26 @@ def test_each_contact_gets_a_message_of_their_own(client, review):
     assert [m.rcpt_tos for m in received] == [("bj@example.gov.cn",), ("bj2@example.gov.cn",)]
     assert [a.display_name for m in received for a in m.message["To"].addresses] == ["联系人1", "第二联系人"]
     assert all(m.message["Cc"] is None for m in received)
+
+
+def test_history_marks_each_revision_filed_after_its_deadline_as_late_when_filed(client, review):
+    """The per-revision badge says 报送时逾期 (decided by is_overdue at the submit), distinct from the
+    standing's 逾期报送, which follows the unit's current deadline."""
+    from campaign.services.review import extend
+
+    s, deliverable = review["submission"], review["deliverable"]
+    s.state = S.draft  # withdrawn by the unit
+    db.session.commit()
+    submit(s, review["again"], base_version=None, user=review["reporter"], now=deliverable.deadline + timedelta(hours=2))
+    db.session.commit()
+    page = client.get(f"/coordinator/submissions/{s.id}").get_data(as_text=True)
+    history = page.split('id="history-title"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td>第 (\d) 次</td>.*?</tr>", history, re.S)
+    assert rows == ["1", "2"]
+    cells = re.findall(r"<tr><td>第 \d 次</td>.*?<td>([^<]*(?:<span[^>]*>[^<]*</span>)?)</td></tr>", history, re.S)
+    assert cells == ["按时", '<span class="badge late">报送时逾期</span>']
+    # An extension granted afterwards makes the filing on time for the standing; the history keeps what it was.
+    extend(s, deadline=deliverable.deadline + timedelta(days=1), reason="系统故障", user=review["coordinator"])
+    db.session.commit()
+    page = client.get(f"/coordinator/submissions/{s.id}").get_data(as_text=True)
+    assert page.count("报送时逾期") == 1 and "逾期报送" not in page.split('id="history-title"', 1)[0]

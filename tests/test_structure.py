@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 
 import pytest
 
@@ -100,5 +101,23 @@ def test_layers_import_only_downwards(layer):
 def test_views_hold_no_queries_or_state_rules(name):
     source = _source(name)
     for needle in ("sa.select(", "import sqlalchemy", "TRANSITIONS", "SubmissionState.", "effective_deadline",
-                   "db.session.execute(", "db.session.scalars("):
-        assert needle not in source, f"{name} has {needle}: that belongs in a service"
+                   "db.session.execute(", "db.session.scalars(", "db.session.get(", "db.session.scalar("):
+        assert needle not in source, (f"{name} has {needle}: that belongs in a service, or in access.py when it "
+                                      "fetches an object or answers 404")
+
+
+LATENESS = re.compile(r"\b(now|submitted_at|moment)\s*[<>]=?\s*[\w.]*deadline\b|\bdeadline\s*[<>]=?\s*[\w.]*(now|submitted_at)\b")
+
+
+def test_lateness_is_decided_only_by_is_overdue():
+    """A deadline compared with now or a submit time anywhere but services/deadlines.py is a drifting copy."""
+    found = []
+    templates = os.path.join(ROOT, "..", "templates")
+    paths = [p for p, _ in MODULES.values() if not p.endswith(os.path.join("services", "deadlines.py"))]
+    paths += [os.path.join(folder, name) for folder, _, names in os.walk(templates) for name in names]
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if LATENESS.search(line):
+                    found.append(f"{os.path.relpath(path, ROOT)}:{number}: {line.strip()}")
+    assert not found, "use deadlines.is_overdue:\n" + "\n".join(found)

@@ -2,8 +2,10 @@
 dashboard, the 汇总下载 page, the Excel and Word rollups, the 报送情况 sheet, the 催报 page and the units' 待办.
 
 The demo is checked through the pages and files a coordinator and the units read; generated worlds (random
-states, extensions, returns, late submits, instants before and after the deadline) are checked against
-the services every page reads and against an independent statement of the rule written here.
+states, extensions, returns, late submits, instants before and after the deadline, each late policy) are
+checked against an independent statement of the rule written here, through the services, the dashboard
+(counts and chart), the 汇总下载 page, the rollup cover and 报送情况 sheet, and each unit's 待办 page.
+Templates are checked to take these words from the vocabulary, not to spell them out.
 """
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.extensions import db
-from campaign.models import Campaign, Role, SubmissionState, User, utcnow
+from campaign.models import STATE_LABELS, Campaign, LatePolicy, Role, SubmissionState, User, utcnow
 from campaign.reports import build, kinds
 from campaign.reports.collect import collect
+from campaign.services import WorkflowError
 from campaign.services.demo import seed_demo
 from campaign.services.reminders.overview import overview
 from campaign.services.review import accept, extend, return_
@@ -164,21 +167,36 @@ UNIT_PLAN = st.fixed_dictionaries({
     "resubmit_at": st.integers(-24, 96),
     "extension_days": st.one_of(st.none(), st.integers(1, 4)),
 })
+CUTOFF_HOURS = 24  # under the cutoff policy, late filing is accepted until a day after the deadline
+# The pages are read at the real clock: the world is built so that it reads them half an hour after its
+# `now_hours`, clear of every whole-hour submit and deadline.
+READ_AFTER = timedelta(minutes=30)
 
 
-def expected_word_counts(plans, deadline, now) -> dict[str, int]:
-    """The rule, stated independently: a unit has reported when its last action left a submit standing;
-    it is late when that submit (or, owing, `now`) is after its deadline, its extension included."""
+def accepts(policy: LatePolicy, own_deadline, deadline, moment) -> bool:
+    """Whether a submit at `moment` is taken, stated independently of deadlines.closes_at."""
+    if policy is LatePolicy.close:
+        return moment <= own_deadline
+    if policy is LatePolicy.cutoff:
+        return moment <= max(deadline + timedelta(hours=CUTOFF_HOURS), own_deadline)
+    return True
+
+
+def expected_word_counts(plans, deadline, now, policy=LatePolicy.flag) -> dict[str, int]:
+    """The rule, stated independently: a unit has reported when its last action left a submit standing
+    (a refused submit leaves nothing); it is late when that submit (or, owing, `now`) is after its
+    deadline, its extension included."""
     found = Counter(due=len(plans))
     for plan in plans:
         own_deadline = deadline + timedelta(days=plan["extension_days"]) if plan["extension_days"] else deadline
+        taken = lambda moment: moment if accepts(policy, own_deadline, deadline, moment) else None  # noqa: E731
         submitted = None
         if plan["submit_at"] is not None:
-            submitted = deadline + timedelta(hours=plan["submit_at"])
-            if plan["after"] == "return":
+            submitted = taken(deadline + timedelta(hours=plan["submit_at"]))
+            if submitted is not None and plan["after"] == "return":
                 submitted = None
-            elif plan["after"] == "return_resubmit":
-                submitted = deadline + timedelta(hours=max(plan["submit_at"] + 1, plan["resubmit_at"]))
+            elif submitted is not None and plan["after"] == "return_resubmit":
+                submitted = taken(deadline + timedelta(hours=max(plan["submit_at"] + 1, plan["resubmit_at"])))
         if submitted is not None:
             found["reported"] += 1
             found["reported_late"] += submitted > own_deadline
@@ -189,17 +207,23 @@ def expected_word_counts(plans, deadline, now) -> dict[str, int]:
     return {name: found[name] for name in LINE_WORDS}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
-@given(plans=st.lists(UNIT_PLAN, min_size=1, max_size=6), now_hours=st.integers(-48, 120))
-def test_generated_worlds_agree_everywhere(app, make_unit, make_user, make_campaign, plans, now_hours):
-    units = [make_unit() for _ in plans]
-    campaign = make_campaign(units=units)
+def _try(action) -> None:
+    """Run one step of a plan; a submit the late policy refuses leaves the submission as it was."""
+    try:
+        action()
+        db.session.commit()
+    except WorkflowError:
+        db.session.rollback()
+
+
+def build_world(campaign, units, plans, make_user, deadline) -> dict:
+    """Apply each unit's plan through the services; returns unit id → its reporter."""
     coordinator = campaign.coordinators[0]
     deliverable = campaign.deliverables[0]
-    deadline = deliverable.deadline
     at = lambda hours: deadline + timedelta(hours=hours)  # noqa: E731
+    reporters = {}
     for unit, plan in zip(units, plans):
-        reporter = make_user(Role.reporter, unit=unit)
+        reporter = reporters[unit.id] = make_user(Role.reporter, unit=unit)
         submission = get_submission(deliverable, unit)
         if plan["extension_days"]:
             extend(submission, deadline=deadline + timedelta(days=plan["extension_days"]), reason="延期",
@@ -207,32 +231,81 @@ def test_generated_worlds_agree_everywhere(app, make_unit, make_user, make_campa
         if plan["submit_at"] is None:
             if plan["draft"]:
                 save_draft(submission, annex1(), base_version=None, user=reporter, now=at(-100))
+            db.session.commit()
             continue
-        submit(submission, annex1(), base_version=None, user=reporter, now=at(plan["submit_at"]))
+        db.session.commit()
+        _try(lambda: submit(submission, annex1(), base_version=None, user=reporter, now=at(plan["submit_at"])))
+        if not submission.state.reported:
+            continue  # refused: past what the late policy allows
         if plan["after"] == "accept":
-            accept(submission, user=coordinator, now=at(plan["submit_at"] + 1))
+            _try(lambda: accept(submission, user=coordinator, now=at(plan["submit_at"] + 1)))
         elif plan["after"].startswith("return"):
-            return_(submission, reason="请补充", user=coordinator, now=at(plan["submit_at"] + 1))
+            _try(lambda: return_(submission, reason="请补充", user=coordinator, now=at(plan["submit_at"] + 1)))
             if plan["after"] == "return_resubmit":
-                submit(submission, annex1(), base_version=None, user=reporter,
-                       now=at(max(plan["submit_at"] + 1, plan["resubmit_at"])))
+                _try(lambda: submit(submission, annex1(), base_version=None, user=reporter,
+                                    now=at(max(plan["submit_at"] + 1, plan["resubmit_at"]))))
+    return reporters
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(plans=st.lists(UNIT_PLAN, min_size=1, max_size=6), now_hours=st.integers(-48, 120),
+       policy=st.sampled_from(list(LatePolicy)))
+def test_generated_worlds_agree_everywhere(app, client, make_unit, make_user, make_campaign, plans, now_hours,
+                                           policy):
+    units = [make_unit() for _ in plans]
+    campaign = make_campaign(units=units)
+    deliverable = campaign.deliverables[0]
+    # The pages read the real clock, so the deadline is put where that clock is `now_hours` after it.
+    deadline = (utcnow() - timedelta(hours=now_hours) - READ_AFTER).replace(microsecond=0)
+    deliverable.deadline = deadline
+    deliverable.late_policy = policy
+    deliverable.cutoff = deadline + timedelta(hours=CUTOFF_HOURS) if policy is LatePolicy.cutoff else None
     db.session.commit()
-    now = at(now_hours)
-    expected = expected_word_counts(plans, deadline, now)
+    reporters = build_world(campaign, units, plans, make_user, deadline)
+    now = deadline + timedelta(hours=now_hours) + READ_AFTER
+    expected = expected_word_counts(plans, deadline, now, policy)
 
     board = campaign_standing(campaign, now)
     assert tally_counts(board.tallies[deliverable.id]) == expected
     assert tally_counts(campaign_tallies([campaign], now)[campaign.id][deliverable.id]) == expected
-    [xlsx] = [content for kind, content, _ in rollup_files(campaign, deliverable, now) if kind.key == "xlsx"]
-    book = openpyxl.load_workbook(io.BytesIO(xlsx))
-    assert line_counts(book.worksheets[0]["A2"].value) == expected
-    assert status_sheet_counts(book) == expected
+    for kind, content, _ in rollup_files(campaign, deliverable, now):
+        if kind.key == "xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(content))
+            assert line_counts(book.worksheets[0]["A2"].value) == expected
+            assert status_sheet_counts(book) == expected
+        elif kind.key == "docx":  # the rollup's cover
+            text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
+            assert line_counts(text) == expected, kind
     [section] = [s for s in overview(campaign, now) if s.deliverable.id == deliverable.id]
     assert len(section.owing) == expected["missing"]
-    todo = [next(i.standing for i in unit_todo(u, now) if i.deliverable.id == deliverable.id) for u in units]
-    assert sum(s.reported for s in todo) == expected["reported"]
-    assert sum(s.overdue for s in todo) == expected["overdue"]
-    assert sum(s.reported_late for s in todo) == expected["reported_late"]
+
+    # What the coordinator reads: the dashboard's counts and chart, the 汇总下载 page's line.
+    login(client, campaign.coordinators[0])
+    page = client.get(f"/coordinator/campaigns/{campaign.id}/progress").get_data(as_text=True)
+    downloads = client.get(f"/reports/campaigns/{campaign.id}").get_data(as_text=True)
+    client.post("/auth/logout")
+    shown = dashboard_counts(page, deliverable.key)
+    assert {k: shown[k] for k in ("due", "reported", "missing", "late")} == {
+        k: expected[k] for k in ("due", "reported", "missing", "late")}
+    if expected["late"]:
+        assert f"逾期报送 {expected['reported_late']} · 逾期未报 {expected['overdue']}" in page
+    title = re.search(rf'<title id="chart-{deliverable.id}">[^：]*：(.*?)</title>', page).group(1)
+    assert title == (f"已报 {expected['reported']} 家（按时报送 {expected['reported'] - expected['reported_late']}、"
+                     f"逾期报送 {expected['reported_late']}），应报 {expected['due']} 家")
+    assert line_counts(re.search(r'<p class="counts">(.*?)</p>', downloads).group(1)) == expected  # first deliverable
+
+    # What each unit reads on its 待办, added up over the recipients.
+    seen = Counter()
+    for unit in units:
+        login(client, reporters[unit.id])
+        todo = client.get("/unit/").get_data(as_text=True)
+        client.post("/auth/logout")
+        row = re.search(rf'<tr class="(\w*)">((?:(?!</tr>).)*?/unit/deliverables/{deliverable.id}".*?)</tr>', todo, re.S)
+        seen["overdue"] += row.group(1) == "overdue"
+        seen["reported_late"] += "逾期报送" in row.group(2)
+        seen["reported"] += "state-submitted" in row.group(2) or "state-accepted" in row.group(2)
+    assert (seen["reported"], seen["reported_late"], seen["overdue"]) == (
+        expected["reported"], expected["reported_late"], expected["overdue"])
 
 
 @pytest.mark.parametrize("name", sorted(WORDS))
@@ -242,3 +315,40 @@ def test_every_word_is_defined_once_in_the_readme(name):
         readme = fh.read()
     word, meaning = WORDS[name]
     assert f"| {word} | {meaning} |" in readme
+
+
+TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "templates")
+_WORDS = "|".join(map(re.escape, sorted({w for w, _ in WORDS.values()}, key=len, reverse=True)))
+# A vocabulary word used as a label (>已报<, >已退回：), before a count (已报 {{ n }}), or in a list of
+# words (应报、已报、逾期): there it must come from word('...'). Prose such as 保存草稿 or 尚未报送 is not a count.
+HARD_CODED = re.compile(rf">\s*({_WORDS})\s*[<：:]|({_WORDS})\s*(?:\{{\{{|\d)|({_WORDS})[、（]({_WORDS})")
+
+
+def _without_jinja_but_counts(text: str) -> str:
+    """The template's own text: comments and statements gone, each {{ expression }} kept as a bare {{."""
+    text = re.sub(r"\{#.*?#\}", " ", text, flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}", "{{", text, flags=re.S)
+    return re.sub(r"\{%.*?%\}", "", text, flags=re.S)
+
+
+def test_templates_take_the_coordinators_words_from_the_vocabulary():
+    found = []
+    for folder, _, names in os.walk(TEMPLATES):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as fh:
+                text = _without_jinja_but_counts(fh.read())
+            found += [f"{os.path.relpath(path, TEMPLATES)}: {m.group(0)!r}" for m in HARD_CODED.finditer(text)]
+    assert not found, "use word('...') for these:\n" + "\n".join(found)
+
+
+def test_the_check_catches_a_hard_coded_word():
+    for text in ('<span class="badge late">逾期报送</span>', "已报 {{ n }} 家", "各事项的应报、已报", "<strong>已退回：</strong>"):
+        assert HARD_CODED.search(_without_jinja_but_counts(text)), text
+    for text in ('<button>保存草稿</button>', "尚未报送，请尽快报送。", "{{ word('reported') }} {{ n }} 家"):
+        assert not HARD_CODED.search(_without_jinja_but_counts(text)), text
+
+
+def test_state_badges_say_the_vocabularys_words():
+    for state in SubmissionState:
+        assert state.label == STATE_LABELS[state] == WORDS[state.name][0]

@@ -26,6 +26,11 @@ class JobState(enum.Enum):
     def finished(self) -> bool:
         return self in (JobState.done, JobState.failed)
 
+    @property
+    def is_failed(self) -> bool:
+        """Finished with some work not done (the page shows it as an error)."""
+        return self is JobState.failed
+
 
 class Job(db.Model):
     """One piece of long work and its progress, polled by the page that started it."""

@@ -21,6 +21,7 @@ from ..models import (Campaign, CampaignState, Deliverable, LatePolicy, Role, Su
 from ..timefmt import DEFAULT_ZONE
 from . import WorkflowError
 from .campaign_states import REFUSALS, TRANSITIONS, allowed, check  # noqa: F401 - also used through this module
+from .deadlines import is_overdue
 from .relays import check_relay_deadlines
 from .recipients import (RecipientChange, choose_recipients, ensure_submissions, expand_subtrees,  # noqa: F401
                          home_units, recipient_choices, selected_units, set_recipients, started_units)
@@ -254,7 +255,7 @@ class PastDeadline(WorkflowError):
 def past_deadlines(campaign: Campaign, now: datetime | None = None) -> list[Deliverable]:
     """The campaign's deliverables whose deadline is already past."""
     now = now or utcnow()
-    return [d for d in campaign.deliverables if d.deadline <= now]
+    return [d for d in campaign.deliverables if is_overdue(d.deadline, now)]
 
 
 def publish(campaign: Campaign, *, user: User, now: datetime | None = None,

@@ -1,13 +1,16 @@
 """The deadline rules: a unit's effective deadline, when a deliverable stops accepting it, and lateness.
 
 Pure functions of values already loaded; `standing.stand` is their one caller that turns them into
-what a page, rollup, e-mail or command shows, and the services call them through it too.
+what a page, rollup, e-mail or command shows, and the services call them through it too. Whatever
+decides "late" — a submit, a standing, an extension, a deadline already past, the time left — asks
+`is_overdue`, so a change to the rule is a change to that one function.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from ..models import CampaignState, LatePolicy
+from ..timefmt import format_span
 
 
 def effective_deadline(deadline: datetime, extended_to: datetime | None) -> datetime:
@@ -31,9 +34,16 @@ def is_open(campaign_state: CampaignState, closes: datetime | None, now: datetim
     return campaign_state is CampaignState.published and (closes is None or now <= closes)
 
 
-def is_late(submitted_at: datetime, unit_deadline: datetime) -> bool:
-    """A submit is late when it comes after the unit's effective deadline."""
-    return submitted_at > unit_deadline
+def is_overdue(deadline: datetime, moment: datetime, *, extended_to: datetime | None = None) -> bool:
+    """True if `moment` (a submit, or now) is after the effective deadline, the extension applied."""
+    return moment > effective_deadline(deadline, extended_to)
+
+
+def time_left(deadline: datetime, now: datetime) -> str:
+    """'还剩 3天4小时' before the (effective) deadline, '已逾期 2天' after it."""
+    if is_overdue(deadline, now):
+        return f"已逾期 {format_span(now - deadline)}"
+    return f"还剩 {format_span(deadline - now)}"
 
 
 def closed_message(campaign_state: CampaignState) -> str:

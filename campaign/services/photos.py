@@ -273,6 +273,12 @@ def _in_revisions(submission: Submission, photo: Photo) -> bool:
                for e in _entries(revision.data or {}, photo.field_key))
 
 
+def photo_field(submission: Submission, photo_id: int) -> str | None:
+    """The form field a photo of this submission sits in (None: not one of its photos)."""
+    return db.session.scalar(sa.select(Photo.field_key).where(Photo.id == photo_id,
+                                                              Photo.submission_id == submission.id))
+
+
 def remove_photo(submission: Submission, photo_id: int, *, user: User) -> list[str]:
     """Take a photo out of the form; its files go unless an earlier submit holds it.
 

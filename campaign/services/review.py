@@ -14,7 +14,7 @@ from ..extensions import db
 from ..mail import MailError, send_email
 from ..models import Extension, Revision, Submission, SubmissionState, User, record, utcnow
 from . import WorkflowError
-from .deadlines import effective_deadline, is_late
+from .deadlines import is_overdue
 from .standing import unit_standing
 from .submissions import _flush, check_transition
 
@@ -72,7 +72,7 @@ def extend(submission: Submission, *, deadline: datetime, reason: str, user: Use
     extension.granted_by_id, extension.granted_at = user.id, now
     if submission.state is S.submitted:
         # Late means after the unit's effective deadline, which has just moved.
-        late = is_late(submission.submitted_at, effective_deadline(deliverable.deadline, extension.deadline))
+        late = is_overdue(deliverable.deadline, submission.submitted_at, extended_to=extension.deadline)
         if late != submission.is_late:
             submission.is_late = late
     record("extension_granted", user=user, campaign_id=deliverable.campaign_id, unit_id=submission.unit_id,

@@ -16,17 +16,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import (Campaign, CampaignState, Deliverable, Extension, LatePolicy, Reminder, ReminderStatus,
-                      Submission, SubmissionState, Unit, campaigns)
+from ..models import (STATE_LABELS, Campaign, CampaignState, Deliverable, Extension, LatePolicy, Reminder,
+                      ReminderStatus, Submission, SubmissionState, Unit, campaigns)
 from ..timefmt import format_span
-from .deadlines import closes_at, effective_deadline, is_late, is_open
+from .deadlines import closes_at, effective_deadline, is_open, is_overdue
 
 S = SubmissionState
 # Plain module constants: reading an enum member's attributes in a loop over thousands of cells is slow.
 NOT_STARTED, DRAFT, SUBMITTED, RETURNED, ACCEPTED = S.not_started, S.draft, S.submitted, S.returned, S.accepted
 
 # Every word a coordinator reads about standing, defined once: attribute of `Tally` → (word, meaning).
-# The dashboard's legend and the README's glossary say exactly this.
+# The dashboard's legend and the README's glossary say exactly this; the states' words are their labels.
 WORDS: dict[str, tuple[str, str]] = {
     "due": ("应报", "通知的报送单位数"),
     "reported": ("已报", "已报送 + 已采用"),
@@ -34,17 +34,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "late": ("逾期", "逾期报送 + 逾期未报"),
     "reported_late": ("逾期报送", "在本单位截止时间（含延期）之后报送的已报单位"),
     "overdue": ("逾期未报", "本单位截止时间（含延期）已过、仍未报的单位"),
-    "not_started": ("未填报", "尚未填写的单位"),
-    "draft": ("草稿", "已保存草稿、尚未报送的单位"),
-    "returned": ("已退回", "被退回修改、尚未重新报送的单位"),
-    "submitted": ("已报送", "已报送、尚未采用的单位"),
-    "accepted": ("已采用", "报送后已被采用的单位"),
+    "not_started": (STATE_LABELS[S.not_started], "尚未填写的单位"),
+    "draft": (STATE_LABELS[S.draft], "已保存草稿、尚未报送的单位"),
+    "returned": (STATE_LABELS[S.returned], "被退回修改、尚未重新报送的单位"),
+    "submitted": (STATE_LABELS[S.submitted], "已报送、尚未采用的单位"),
+    "accepted": (STATE_LABELS[S.accepted], "报送后已被采用的单位"),
+    "on_time": ("按时报送", "已报 − 逾期报送"),
     "completion_pct": ("完成率", "已报 ÷ 应报"),
     "on_time_pct": ("按时率", "按时报送（已报 − 逾期报送）÷ 应报"),
 }
 
 
 def word(name: str) -> str:
+    """The word a coordinator reads for `name` (a key of WORDS); templates call it as word('...')."""
     return WORDS[name][0]
 
 
@@ -157,8 +159,8 @@ def stand(terms: Terms, unit_id: int, now: datetime, *, submission: Any = None, 
     # Identity tests, not set membership: hashing enum members is slow over thousands of cells.
     reported = state is SUBMITTED or state is ACCEPTED
     submitted_at = submission.submitted_at if submission is not None else None
-    reported_late = reported and submitted_at is not None and is_late(submitted_at, deadline)
-    overdue = not reported and now > deadline
+    reported_late = reported and submitted_at is not None and is_overdue(deadline, submitted_at)
+    overdue = not reported and is_overdue(deadline, now)
     late_by = submitted_at - deadline if reported_late else (now - deadline if overdue else None)
     last_change = None
     if submission is not None:
@@ -280,6 +282,11 @@ class Board:
         """Each unit with its standings in deliverable order, ready to render."""
         ids = [d.id for d in self.deliverables]
         return [(unit, [self.cells[(unit.id, d)] for d in ids]) for unit in units]
+
+    def reported_times(self, deliverable_id: int) -> list[datetime]:
+        """When each unit counted 已报 filed what is on file, in time order (the progress chart's steps)."""
+        return sorted(s.submitted_at for u in self.units
+                      if (s := self.cells[(u.id, deliverable_id)]).reported and s.submitted_at is not None)
 
     def owing(self, deliverable_id: int) -> list[tuple[Unit, Standing]]:
         """Units that still owe the deliverable (未报), in unit order."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Deliverable, Revision, Submission, SubmissionState, Unit, User, record, utcnow
 from . import WorkflowError
-from .deadlines import closed_message, is_late
+from .deadlines import closed_message, is_overdue
 from .photo_refs import keep_known_photos, unreadable_photos
 from .standing import Standing, unit_standing
 
@@ -137,7 +137,7 @@ def submit(submission: Submission, data: dict, *, base_version: int | None, user
     if unreadable:
         raise WorkflowError("照片" + "、".join(f"“{name}”" for name in unreadable)
                             + "无法读取，请删除后重新上传，再报送。")
-    late = is_late(now, standing.deadline)
+    late = is_overdue(standing.deadline, now)
     revision = Revision(
         submission=submission, number=number, data=submission.data, submitted_at=now, submitted_by_id=user.id,
         is_late=late, receipt_no=receipt_number(submission, number, now), on_behalf=on_behalf,

@@ -6,15 +6,15 @@ import os
 import re
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 
-from ..access import role_required
+from ..access import account_or_404, role_required
 from ..extensions import db
 from ..forms.admin import ConfirmImportForm, UnitImportForm
 from ..jobs.tasks import deliver_password_links
 from ..mail import MailError
-from ..models import Role, User
+from ..models import Role
 from ..services import WorkflowError
 from ..services.accounts import renew_password_link, send_password_link, set_active as set_account_active, units_with_accounts
 from ..services.jobs import queue_password_links
@@ -127,9 +127,7 @@ def confirm_import():
 @admin_only
 def send_link(user_id: int):
     """Send a new set-password link; earlier links stop working."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = account_or_404(user_id)
     if not user.email:
         flash(f"账号“{user.username}”没有登记邮箱，无法发送链接。", "error")
         return redirect(url_for("admin.units"))
@@ -150,9 +148,7 @@ def send_link(user_id: int):
 @admin_only
 def set_active(user_id: int):
     """停用 or 启用 an account; a disabled account's sessions end at once."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = account_or_404(user_id)
     active = request.form.get("active") == "1"
     try:
         set_account_active(user, active, by=current_user)

@@ -14,6 +14,7 @@ from ..auth import RESUMABLE_ENDPOINTS, login_keeping_post
 from ..extensions import db
 from ..models import record
 from ..services.accounts import password_expired
+from ..services.deadlines import time_left
 from ..forms.wordcount import count_words
 from ..services.reminders.schedule import kind_label
 from ..services.standing import word
@@ -102,7 +103,7 @@ def init_app(app: Flask) -> None:
         return unavailable(exc)
 
     app.jinja_env.globals.update(
-        format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=timefmt.time_left,
+        format_instant=timefmt.format_instant, format_short=timefmt.format_short, time_left=time_left,
         format_span=timefmt.format_span, zone_name=timefmt.zone_name, count_words=count_words,
         word=word, kind_label=kind_label, coordinates_relays=coordinates_relays, default_zone=timefmt.DEFAULT_ZONE,
         field_labels=field_labels, short_label=short_label,

@@ -32,6 +32,7 @@ def status(job_id: int):
     job = _job_or_404(job_id)
     return jsonify(state=job.state.value, label=job.state.label, total=job.total, done=job.done, failed=job.failed,
                    percent=job.percent, message=job.message, finished=job.state.finished,
+                   is_failed=job.state.is_failed,
                    **({"photos": job_photos(job)} if job.kind == "photos" else {}))
 
 

@@ -6,15 +6,15 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import reporter_deliverable_or_404, role_required
+from ..access import (relayable_campaign_or_404, relayed_deliverable_or_404, reporter_deliverable_or_404,
+                      role_required)
 from ..extensions import db
 from ..forms.relays import GatherForm, RelayForm
 from ..models import Campaign, Role, utcnow
 from ..services import WorkflowError
 from ..services.diff import diff_revisions
-from ..services.relays import (LateRelay, RelayDeliverable, apply_gathering, can_relay, create_relay,
-                               gathering_state, merged, own_deadlines, relay_defaults,
-                               relayed_deliverable)
+from ..services.relays import (LateRelay, RelayDeliverable, apply_gathering, create_relay, gathering_state, merged,
+                               own_deadlines, relay_defaults)
 from ..reports import build, file_name, kinds
 from ..reports.collect import collect
 from ..services.submissions import EditConflict, get_submission
@@ -22,14 +22,6 @@ from ..services.uploads import attach
 
 bp = Blueprint("relays", __name__, url_prefix="/relays")
 reporter_only = role_required(Role.reporter)
-
-
-def _upper_or_404(campaign_id: int) -> Campaign:
-    """A campaign the reporter's unit received and may relay (it has units below it); else 404."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or not can_relay(campaign, current_user.unit):
-        abort(404)
-    return campaign
 
 
 def _render_new(upper: Campaign, form: RelayForm, status: int = 200, error: str | None = None):
@@ -45,7 +37,7 @@ def _render_new(upper: Campaign, form: RelayForm, status: int = 200, error: str 
 @reporter_only
 def new(campaign_id: int):
     """Relay a notice to the unit's own subtree: which deliverables, by when, and whom to ask."""
-    upper = _upper_or_404(campaign_id)
+    upper = relayable_campaign_or_404(campaign_id)
     if request.method == "GET":
         return _render_new(upper, RelayForm(data=relay_defaults(upper, current_user.unit, current_user)))
     form = RelayForm()
@@ -84,9 +76,7 @@ def new(campaign_id: int):
 def _gathering(deliverable_id: int):
     """The unit's submission for an upper deliverable it relayed, the relayed deliverable, and where it stands."""
     deliverable = reporter_deliverable_or_404(deliverable_id)
-    relayed = relayed_deliverable(deliverable, current_user.unit_id)
-    if relayed is None:
-        abort(404)
+    relayed = relayed_deliverable_or_404(deliverable)
     submission = get_submission(deliverable, current_user.unit)
     return deliverable, submission, relayed, gathering_state(submission, relayed)
 
@@ -138,9 +128,7 @@ def gather_confirm(deliverable_id: int):
 def attach_rollups(deliverable_id: int):
     """Attach this level's own 汇总表 / 汇编 of the relayed deliverable to the unit's upward submission."""
     deliverable = reporter_deliverable_or_404(deliverable_id)
-    relayed = relayed_deliverable(deliverable, current_user.unit_id)
-    if relayed is None:
-        abort(404)
+    relayed = relayed_deliverable_or_404(deliverable)
     submission = get_submission(deliverable, current_user.unit)
     rollup = collect(relayed.campaign, relayed)
     files = []

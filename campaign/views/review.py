@@ -34,7 +34,7 @@ def progress(campaign_id: int):
                      show=request.args.get("show", "all"), sort=request.args.get("sort", "order"))
     board = view.board
     start = campaign.published_at or campaign.created_at
-    charts = {d.id: cumulative_chart(view.first_submits[d.id], due=board.tallies[d.id].due, start=start,
+    charts = {d.id: cumulative_chart(view.reported_times[d.id], tally=board.tallies[d.id], start=start,
                                      deadline=d.deadline, now=now, zone=campaign.timezone)
               for d in board.deliverables}
     # Built once, not per cell: a 3,000-unit matrix has thousands of them.
@@ -107,7 +107,7 @@ def return_submission(submission_id: int):
     except WorkflowError as exc:
         db.session.rollback()
         form.reason.errors.append(str(exc))
-        return _render_submission(db.session.get(Submission, submission_id), return_form=form, status=400)
+        return _render_submission(managed_submission_or_404(submission_id), return_form=form, status=400)
     flash(f"已退回{submission.unit.name}的材料。", "success")
     _notify(submission, "returned")
     return redirect(url_for("review.submission", submission_id=submission_id))
@@ -146,7 +146,7 @@ def grant_extension(submission_id: int):
     except WorkflowError as exc:
         db.session.rollback()
         form.deadline.errors = [*form.deadline.errors, str(exc)]
-        return _render_submission(db.session.get(Submission, submission_id), extension_form=form, status=400)
+        return _render_submission(managed_submission_or_404(submission_id), extension_form=form, status=400)
     flash(f"已为{submission.unit.name}延期。", "success")
     return redirect(url_for("review.submission", submission_id=submission_id))
 

@@ -5,14 +5,15 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..access import reporter_deliverable_or_404, role_required
+from ..access import own_submission_or_404, reporter_deliverable_or_404, role_required
 from ..errors import DATABASE_UNAVAILABLE
 from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data, problems
 from ..jobs.tasks import process_photos
-from ..models import Deliverable, Photo, Role, Submission, utcnow
+from ..models import Deliverable, Role, Submission, utcnow
 from ..services import WorkflowError
-from ..services.photos import add_photos, discard_files, pending_jobs, photos_of, queue_photo_job, remove_photo
+from ..services.photos import (add_photos, discard_files, pending_jobs, photo_field, photos_of, queue_photo_job,
+                               remove_photo)
 from ..services.relays import has_subtree, relay_panel, unit_relays
 from ..services.standing import unit_standing, unit_todo
 from ..services.uploads import uploads_of
@@ -95,19 +96,19 @@ def _handle_post(deliverable: Deliverable, submission: Submission, formdata: Mul
     except EditConflict as exc:
         db.session.rollback()
         discard_files(written)
-        current = db.session.get(Submission, submission.id)
+        current = own_submission_or_404(submission.id)
         form.version.data = str(current.version)
         message = str(exc) + (" 照片未上传，请合并保存后重新选择照片。" if action.startswith("upload:") else "")
         return render_form(deliverable, current, form, status=409, conflict=current, error=message)
     except WorkflowError as exc:
         db.session.rollback()
         discard_files(written)
-        return render_form(deliverable, db.session.get(Submission, submission.id), form, status=400,
+        return render_form(deliverable, own_submission_or_404(submission.id), form, status=400,
                            error=str(exc))
     except DATABASE_UNAVAILABLE:
         db.session.rollback()
         discard_files(written)
-        return render_form(deliverable, db.session.get(Submission, submission.id), form, status=503,
+        return render_form(deliverable, own_submission_or_404(submission.id), form, status=503,
                            error="保存未成功：系统暂时无法写入（数据库繁忙或正在维护）。您填写的内容仍在下面，"
                                  "请稍候再点击“保存草稿”或“报送”。")
     except BaseException:
@@ -142,8 +143,8 @@ def _photo_action(deliverable: Deliverable, submission: Submission, action: str,
     else:
         if not arg.isdigit():
             abort(400)
-        photo = db.session.get(Photo, int(arg))
-        anchor = f"field-{photo.field_key}" if photo is not None else anchor
+        field_key = photo_field(submission, int(arg))
+        anchor = f"field-{field_key}" if field_key is not None else anchor
         removed = remove_photo(submission, int(arg), user=current_user)
         db.session.commit()
         discard_files(removed)
@@ -166,7 +167,7 @@ def autosave(deliverable_id: int):
         db.session.commit()
     except EditConflict as exc:
         db.session.rollback()
-        current = db.session.get(Submission, submission.id)
+        current = own_submission_or_404(submission.id)
         return jsonify(ok=False, conflict=True, message=str(exc), version=current.version), 409
     except WorkflowError as exc:
         db.session.rollback()

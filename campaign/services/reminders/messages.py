@@ -9,6 +9,7 @@ from flask import current_app, render_template
 
 from ... import timefmt
 from ...models import Deliverable, Unit
+from ..deadlines import time_left
 from ..standing import Standing, Tally, word
 from .schedule import NOTICE
 
@@ -76,7 +77,7 @@ def content_for(deliverable: Deliverable, unit: Unit, standing: Standing, *, kin
         deadline=timefmt.format_instant(deadline, zone),
         deadline_short=f"{local.month}月{local.day}日（星期{timefmt.WEEKDAYS[local.weekday()]}）{local:%H:%M}",
         overdue=standing.overdue,
-        time_left=timefmt.time_left(deadline, now),
+        time_left=time_left(deadline, now),
         state=standing.state.label,
         returned=standing.state.is_returned,
         return_reason=standing.return_reason,

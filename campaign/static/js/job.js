@@ -21,7 +21,7 @@
       var message = box.querySelector('[data-job-message]');
       if (job.message && message) { message.textContent = job.message; }
       if (job.finished && message) {
-        message.className = job.state === 'failed' ? 'flash flash-error' : 'flash flash-success';
+        message.className = job.is_failed ? 'flash flash-error' : 'flash flash-success';
       }
       box.dispatchEvent(new CustomEvent('job-update', { detail: job, bubbles: true }));
     }

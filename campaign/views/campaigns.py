@@ -17,7 +17,7 @@ from ..models import Campaign, LatePolicy, Role, utcnow
 from ..services import WorkflowError
 from ..services import campaigns as service
 from ..services.standing import campaign_tallies
-from ..timefmt import DEFAULT_ZONE
+from ..timefmt import DEFAULT_ZONE, local
 from ..services.unit_tree import unit_parents
 
 bp = Blueprint("campaigns", __name__, url_prefix="/coordinator/campaigns")
@@ -161,7 +161,7 @@ def show(campaign_id: int):
 
 
 def _local(instant: datetime | None, zone: ZoneInfo) -> datetime | None:
-    return instant.astimezone(zone).replace(tzinfo=None) if instant else None
+    return local(instant, zone).replace(tzinfo=None) if instant else None
 
 
 def _edit_data(campaign: Campaign) -> dict:

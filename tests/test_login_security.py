@@ -155,3 +155,58 @@ def test_an_old_password_must_be_changed_where_the_site_asks_for_it(make_app, ma
         response = client.get("/unit/")
         assert response.status_code == 302 and response.location.endswith("/auth/password")
         assert "请先设置新密码" in client.get("/auth/password").get_data(as_text=True)
+
+
+def test_every_older_session_ends_when_the_password_is_set_through_a_link(web, make_unit, make_user):
+    reporter = make_user(Role.reporter, unit=make_unit())
+    _, thief = copied_session(web, reporter)
+    accounts.renew_password_link(reporter)
+    db.session.commit()
+    path = f"/auth/set-password/{accounts.password_token(reporter)}"
+    done = web.test_client().post(path, data={"password": "Fresh-Secret-2026", "confirm": "Fresh-Secret-2026"})
+    assert done.status_code == 302 and done.location.endswith("/auth/login")
+    assert thief.get("/unit/").status_code == 401  # the copied cookie is refused
+    fresh = web.test_client()
+    login(fresh, reporter, "Fresh-Secret-2026")
+    assert fresh.get("/unit/").status_code == 200
+    events = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.user_id == reporter.id)).all()
+    assert "password_set" in events
+
+
+def _seen_by_app(app):
+    """A route that reports what the application sees of the request (scheme and client address)."""
+    from flask import request
+
+    app.add_url_rule("/_seen", "seen", lambda: f"{request.scheme} {request.remote_addr}")
+
+
+def test_behind_an_https_proxy_cookies_are_secure_and_one_proxy_is_trusted(make_app, make_unit, make_user):
+    site = make_app(BASE_URL="https://campaign.example.cn")
+    _seen_by_app(site)
+    client = site.test_client()
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.1, 203.0.113.5"}
+    # Only the address the one proxy (nginx) added is believed, not what the client put in front of it.
+    assert client.get("/_seen", headers=proxied).get_data(as_text=True) == "https 203.0.113.5"
+    assert client.get("/_seen").get_data(as_text=True) == "http 127.0.0.1"
+    reporter = make_user(Role.reporter, unit=make_unit())
+    response = client.post("/auth/login", data={"username": reporter.username, "password": PASSWORD},
+                           headers=proxied, base_url="https://campaign.example.cn")
+    assert response.status_code == 302
+    cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "login",
+                                                           AuditEntry.user_id == reporter.id))
+    assert entry.address == "203.0.113.5"
+
+
+def test_over_plain_http_cookies_are_not_marked_secure_and_forwarded_headers_are_ignored(make_app, make_unit,
+                                                                                         make_user):
+    site = make_app(BASE_URL="http://campaign.test")
+    _seen_by_app(site)
+    client = site.test_client()
+    seen = client.get("/_seen", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"})
+    assert seen.get_data(as_text=True) == "http 127.0.0.1"  # no proxy configured: the headers are not believed
+    reporter = make_user(Role.reporter, unit=make_unit())
+    response = client.post("/auth/login", data={"username": reporter.username, "password": PASSWORD})
+    cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))
+    assert "Secure" not in cookie and "; HttpOnly" in cookie

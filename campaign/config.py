@@ -26,6 +26,8 @@ ENV_SETTINGS = {
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_ADDRESS_MAX_FAILURES": int,
     "LOGIN_WINDOW_MINUTES": int,
+    "LOGIN_DELAY_MINUTES": int,
+    "LOGIN_DELAY_CAP_MINUTES": int,
     "SESSION_IDLE_MINUTES": int,
     "SESSION_LIFETIME_HOURS": int,
     "PASSWORD_MAX_AGE_DAYS": int,
@@ -57,10 +59,14 @@ class Defaults:
     # How long an e-mailed set-password link works.
     PASSWORD_LINK_HOURS = 72
     REMINDER_MAX_ATTEMPTS = 5  # tries per message before a failure is left to the coordinator
-    # Login throttling: tries counted over a sliding window, per account and address, and per address.
+    # Login throttling, per account and address and per address (never per account alone): past the free tries,
+    # each try waits after the previous one, LOGIN_DELAY_MINUTES doubling per try up to LOGIN_DELAY_CAP_MINUTES.
+    # Tries are remembered (and count) for LOGIN_WINDOW_MINUTES, then forgotten.
     LOGIN_MAX_FAILURES = 5
     LOGIN_ADDRESS_MAX_FAILURES = 50
-    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_DELAY_MINUTES = 1
+    LOGIN_DELAY_CAP_MINUTES = 60
+    LOGIN_WINDOW_MINUTES = 24 * 60
     # A session ends after this long without a request, and this long after the login whatever happens.
     SESSION_IDLE_MINUTES = 30
     SESSION_LIFETIME_HOURS = 12

@@ -210,3 +210,77 @@ def test_over_plain_http_cookies_are_not_marked_secure_and_forwarded_headers_are
     response = client.post("/auth/login", data={"username": reporter.username, "password": PASSWORD})
     cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))
     assert "Secure" not in cookie and "; HttpOnly" in cookie
+
+
+def try_at(username, password, at, address="10.1.2.3"):
+    """One try through the service at a given instant: 'ok', 'failed' or the throttling message."""
+    attempt = accounts.begin_attempt(username, address, now=at)
+    db.session.commit()
+    try:
+        accounts.authenticate(username, password, attempt=attempt, now=at)
+        answer = "ok"
+    except accounts.Throttled as exc:
+        answer = str(exc)
+    except accounts.WorkflowError:
+        answer = "failed"
+    db.session.commit()
+    return answer
+
+
+def test_delays_double_after_the_free_tries_up_to_the_cap(app, make_unit, make_user):
+    from datetime import timedelta
+
+    from campaign.models import LoginAttempt, utcnow
+
+    app.config["LOGIN_DELAY_CAP_MINUTES"] = 4
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow()
+    assert [try_at(reporter.username, "wrong", t) for _ in range(5)] == ["failed"] * 5  # the free tries
+    assert "请 1 分钟后再试" in try_at(reporter.username, "wrong", t + timedelta(seconds=30))
+    for wait in (1, 2, 4, 4, 4):  # minutes after the previous checked try: doubling, then the cap
+        assert "分钟后再试" in try_at(reporter.username, "wrong", t + timedelta(minutes=wait) - timedelta(seconds=5))
+        assert try_at(reporter.username, "wrong", t + timedelta(minutes=wait)) == "failed"
+        t += timedelta(minutes=wait)
+    # The owner from another address gets in at once, and the right password after the wait works here too.
+    assert try_at(reporter.username, PASSWORD, t, address="10.9.9.9") == "ok"
+    assert "分钟后再试" in try_at(reporter.username, PASSWORD, t + timedelta(minutes=1))
+    assert try_at(reporter.username, PASSWORD, t + timedelta(minutes=4)) == "ok"
+    remembered = db.session.scalars(sa.select(LoginAttempt).where(LoginAttempt.address == "10.1.2.3")).all()
+    assert remembered == []  # a success forgets this account's tries from this address
+    throttled = db.session.scalars(sa.select(AuditEntry).filter_by(action="login_throttled")).all()
+    assert len(throttled) == 7 and all(e.result == "failure" for e in throttled)
+
+
+def test_one_address_trying_many_names_is_slowed_but_others_are_not(app, make_unit, make_user):
+    from datetime import timedelta
+
+    from campaign.models import utcnow
+
+    app.config["LOGIN_ADDRESS_MAX_FAILURES"] = 3
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow()
+    assert [try_at(name, "wrong", t) for name in ("a1", "b2", "c3")] == ["failed"] * 3
+    assert "请 1 分钟后再试" in try_at(reporter.username, PASSWORD, t)
+    assert try_at(reporter.username, PASSWORD, t, address="10.9.9.9") == "ok"
+    assert try_at(reporter.username, PASSWORD, t + timedelta(minutes=1)) == "ok"
+
+
+def test_old_tries_are_forgotten_and_no_longer_count(app, make_unit, make_user):
+    from datetime import timedelta
+
+    from campaign.models import LoginAttempt, utcnow
+
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow() - timedelta(days=2)
+    for _ in range(5):
+        try_at(reporter.username, "wrong", t)
+    assert "分钟后再试" in try_at(reporter.username, PASSWORD, t)
+    later = t + timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"] + 1)
+    assert accounts.forget_login_attempts(later) == 5
+    db.session.commit()
+    db.session.add(LoginAttempt(username="x", address="10.6.6.6", at=t))
+    db.session.commit()
+    try_at("someone-else", "wrong", later, address="10.5.5.5")  # a login forgets the old tries on the way
+    ats = db.session.scalars(sa.select(LoginAttempt.at)).all()
+    assert ats and all(at >= later - timedelta(seconds=1) for at in ats)
+    assert try_at(reporter.username, PASSWORD, later) == "ok"

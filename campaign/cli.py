@@ -38,7 +38,12 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
         if if_empty:
             return
         raise SystemExit(1)
-    seeder = seed_demo(password=password)
+    try:
+        seeder = seed_demo(password=password)
+    except WorkflowError as exc:  # a weak --password: nothing is kept
+        db.session.rollback()
+        click.secho(str(exc), err=True, fg="red")
+        raise SystemExit(1) from None
     db.session.commit()
     click.echo("演示账号（角色 / 单位 / 用户名 / 密码）：")
     for role, unit, username, pw in seeder.accounts:

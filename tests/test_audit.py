@@ -39,8 +39,8 @@ def test_the_chain_detects_a_changed_or_removed_entry(app, make_user):
     for action in ("login", "export", "logout"):
         record(action, user=user)
     db.session.commit()
-    assert seal() == 3 and verify().ok and verify().checked == 3
-    second = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()[1]
+    assert seal() == 4 and verify().ok and verify().checked == 4  # with the account's creation
+    second = db.session.scalars(sa.select(AuditEntry).filter_by(action="export")).one()
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == second.id).values(action="login"))
     db.session.commit()
     verdict = verify()
@@ -56,10 +56,11 @@ def test_retention_keeps_at_least_180_days_and_the_chain_stays_verifiable(make_a
     with app.app_context():
         user = make_user(Role.admin)
         old, recent = record("login", user=user), record("logout", user=user)
-        old.at = utcnow() - timedelta(days=200)
+        created = db.session.scalars(sa.select(AuditEntry).filter_by(action="account_created")).one()
+        created.at = old.at = utcnow() - timedelta(days=200)
         recent.at = utcnow() - timedelta(days=100)
         db.session.commit()
-        assert purge() == 1
+        assert purge() == 2
         left = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
         assert left == ["logout", "audit_purged"]
         seal()
@@ -97,3 +98,76 @@ def test_cli_verify_fails_on_a_tampered_log(app, runner, make_user):
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "审计记录被改动" in result.output
+
+
+def _entries(action: str) -> list[AuditEntry]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(AuditEntry).filter_by(action=action).order_by(AuditEntry.id)))
+
+
+def test_objects_of_others_refused_with_404_or_403_are_recorded_and_unknown_paths_are_not(
+        app, client, make_unit, make_user, make_campaign):
+    mine, theirs = make_unit("北京市市场监督管理局"), make_unit("天津市市场监督管理委员会")
+    reporter = make_user(Role.reporter, unit=mine)
+    their_campaign = make_campaign(units=[theirs])
+    login(client, reporter)
+    addr = {"REMOTE_ADDR": "10.0.0.9"}
+    deliverable_path = f"/unit/deliverables/{their_campaign.deliverables[0].id}"
+    assert client.get(deliverable_path, environ_base=addr).status_code == 404
+    assert client.get(f"/coordinator/campaigns/{their_campaign.id}", environ_base=addr).status_code == 403
+    assert client.get("/no-such-page", environ_base=addr).status_code == 404
+    client.post("/auth/logout")
+    login(client, make_user(Role.coordinator))  # another office's campaign: answered as if it did not exist
+    assert client.get(f"/coordinator/campaigns/{their_campaign.id}").status_code == 404
+    refused = _entries("access_refused")
+    assert [(e.detail["target"], e.detail["status"]) for e in refused] == [
+        (deliverable_path, 404), (f"/coordinator/campaigns/{their_campaign.id}", 403),
+        (f"/coordinator/campaigns/{their_campaign.id}", 404)]
+    first = refused[0]
+    assert first.user_id == reporter.id and first.address == "10.0.0.9" and first.result == "failure"
+    assert first.at is not None and first.detail["method"] == "GET"
+    from campaign.reports.audit import LABELS, rows
+    line = next(iter(rows([first], "Asia/Shanghai", LABELS)))
+    assert line[2:7] == ["安全", "越权访问被拒绝", f"{reporter.username}（{reporter.name}）", deliverable_path, "失败"]
+
+
+def test_account_creation_is_recorded_from_the_command_line_and_the_import(app, runner, client, make_user):
+    from campaign.services.unit_files import read_rows
+    from campaign.services.unit_import import apply_import, plan_import
+    from tests.unit_lists import XINXIANG, xlsx
+
+    result = runner.invoke(args=["create-user", "--username", "officer", "--role", "coordinator",
+                                 "--password", "Strong-Secret-2026"])
+    assert result.exit_code == 0, result.output
+    admin = make_user(Role.admin)
+    accounts = apply_import(plan_import(read_rows("a.xlsx", xlsx(XINXIANG))), user=admin)
+    db.session.commit()
+    created = _entries("account_created")
+    assert created[0].detail["target"] == "officer" and created[0].detail["role"] == "coordinator"
+    assert created[0].user_id is None  # the command line: no account did it
+    by_import = [e for e in created if e.user_id == admin.id]
+    assert sorted(e.detail["target"] for e in by_import) == sorted(a.username for a in accounts)
+    assert all(e.detail["role"] == "reporter" and e.detail["unit"] and e.result == "success" for e in by_import)
+    login(client, admin)
+    page = client.get("/admin/audit/?kind=security").get_data(as_text=True)
+    assert "创建账号" in page and "officer" in page
+
+
+def test_downloading_a_rollup_built_by_a_worker_is_recorded(app, client, make_unit, make_user, make_campaign):
+    app.config["ROLLUP_INLINE_UNITS"] = 0  # every rollup goes through a job
+    unit = make_unit("卫辉市水利局")
+    campaign = make_campaign("xinxiang_water_2023", units=[unit])
+    deliverable, coordinator = campaign.deliverables[0], campaign.coordinators[0]
+    login(client, coordinator)
+    response = client.get(f"/reports/campaigns/{campaign.id}/deliverables/{deliverable.id}/docx")
+    assert response.status_code == 302 and "/jobs/" in response.location
+    before = len(_entries("export"))
+    built = client.get(response.location + "/file", environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert built.status_code == 200 and built.data[:2] == b"PK"
+    built.close()
+    downloads = _entries("export")[before:]
+    assert len(downloads) == 1
+    entry = downloads[0]
+    job_id = int(response.location.rstrip("/").rsplit("/", 1)[-1])
+    assert entry.user_id == coordinator.id and entry.campaign_id == campaign.id and entry.address == "10.0.0.5"
+    assert entry.detail["job"] == job_id and entry.detail["target"].endswith(".docx") and entry.result == "success"

@@ -22,8 +22,9 @@ from . import WorkflowError
 
 
 def create_user(*, username: str, password: str | None, role: Role, name: str = "", email: str = "",
-                phone: str = "", unit: Unit | None = None) -> User:
-    """A new account; a reporter must be bound to a unit."""
+                phone: str = "", unit: Unit | None = None, by: User | None = None) -> User:
+    """A new account; a reporter must be bound to a unit. Recorded in the audit log (`by` is who created it;
+    none for the command line)."""
     if role is Role.reporter and unit is None:
         raise WorkflowError("填报人账号必须绑定一个单位。")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
@@ -32,6 +33,7 @@ def create_user(*, username: str, password: str | None, role: Role, name: str = 
     if password:
         user.set_password(password)
     db.session.flush()
+    record("account_created", user=by, target=username, role=role.value, unit=unit.name if unit else "")
     return user
 
 

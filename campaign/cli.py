@@ -126,7 +126,7 @@ def reminders_run(now_text: str | None, dry_run: bool) -> None:
         return
     from .services.audit import seal
 
-    seal()  # the audit log's hash chain keeps up with the entries
+    seal()  # entries written before the audit chain existed are chained (new ones are as they are written)
     click.echo(f"已发送 {report.count('sent')} 封，失败 {report.count('failed') + report.count('abandoned')} 封，"
                f"无需发送 {report.count('skipped')} 封。")
     if report.stopped:

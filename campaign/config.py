@@ -32,6 +32,7 @@ ENV_SETTINGS = {
     "SESSION_LIFETIME_HOURS": int,
     "PASSWORD_MAX_AGE_DAYS": int,
     "AUDIT_RETENTION_DAYS": int,
+    "AUDIT_HMAC_KEY": str,
     "ROLLUP_INLINE_UNITS": int,
     "ROLLUP_KEEP_HOURS": int,
 }
@@ -74,6 +75,9 @@ class Defaults:
     PASSWORD_MAX_AGE_DAYS = 0
     # Keep the audit log this long (never less than 180 days, the Cybersecurity Law's minimum).
     AUDIT_RETENTION_DAYS = 365
+    # The key of the audit log's HMAC chain. Set it (and keep it, apart from the database and its backups):
+    # without it the key is derived from SECRET_KEY, and changing that key makes the old entries unverifiable.
+    AUDIT_HMAC_KEY = None
     # Rollups with photos, or for more units than this, are built by a job worker and kept this long.
     ROLLUP_INLINE_UNITS = 300
     ROLLUP_KEEP_HOURS = 24

@@ -8,7 +8,7 @@ import openpyxl
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, Role, record, utcnow
+from campaign.models import AuditChain, AuditEntry, Role, record, utcnow
 from campaign.services.audit import purge, seal, verify
 from tests.conftest import PASSWORD, login
 
@@ -34,37 +34,108 @@ def test_logins_refusals_and_account_changes_are_recorded_with_address_and_resul
     assert by_action["account_disabled"].detail["target"] == reporter.username
 
 
-def test_the_chain_detects_a_changed_or_removed_entry(app, make_user):
-    user = make_user(Role.admin)
-    for action in ("login", "export", "logout"):
-        record(action, user=user)
+def _chain_of(*actions, at=None):
+    """Entries recorded (by no account) and committed, optionally dated back before they are written."""
+    written = []
+    for action in actions:
+        entry = record(action, username="someone")
+        if at is not None:
+            entry.at = at
+        written.append(entry)
     db.session.commit()
-    assert seal() == 4 and verify().ok and verify().checked == 4  # with the account's creation
-    second = db.session.scalars(sa.select(AuditEntry).filter_by(action="export")).one()
-    db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == second.id).values(action="login"))
-    db.session.commit()
+    return written
+
+
+def test_entries_are_chained_with_an_hmac_as_they_are_written(app):
+    login_entry, export, logout = _chain_of("login", "export", "logout")
+    assert [e.seq for e in (login_entry, export, logout)] == [1, 2, 3]
+    assert login_entry.prev_mac == "0" * 64 and export.prev_mac == login_entry.mac and len(export.mac) == 64
+    assert db.session.get(AuditChain, 1).seq == 3 and db.session.get(AuditChain, 1).mac == logout.mac
     verdict = verify()
-    assert not verdict.ok and verdict.broken_at == second.id and "不一致" in verdict.reason
-    db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == second.id).values(action="export"))
+    assert verdict.ok and verdict.checked == 3
+    app.config["AUDIT_HMAC_KEY"] = "another key"  # the HMAC depends on the server's key
+    assert not verify().ok and verify().broken_at == login_entry.id
+
+
+def test_a_changed_field_is_detected_at_its_entry(app):
+    _, export, _ = _chain_of("login", "export", "logout")
+    for column, value in (("action", "login"), ("address", "1.2.3.4"), ("result", "failure"),
+                          ("detail", {"username": "other"})):
+        original = getattr(export, column)
+        db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == export.id).values({column: value}))
+        db.session.commit()
+        verdict = verify()
+        assert not verdict.ok and verdict.broken_at == export.id and "不一致" in verdict.reason, column
+        db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == export.id).values({column: original}))
+        db.session.commit()
+        assert verify().ok
+
+
+def test_a_removed_or_inserted_entry_is_detected(app):
+    first, second, third, last = _chain_of("login", "export", "audit_exported", "logout")
     db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == second.id))
     db.session.commit()
-    assert not verify().ok and "删除" in verify().reason
+    verdict = verify()
+    assert not verdict.ok and verdict.broken_at == third.id and "之前的记录已被删除" in verdict.where
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id.in_([first.id, third.id, last.id])))
+    db.session.commit()
+    assert "最后的记录已被删除" in verify().where  # the tail still says four were written
+    # Written through the database, not the application: no HMAC, or one that cannot be right.
+    db.session.execute(sa.insert(AuditEntry).values(action="login", detail={}, result="success"))
+    db.session.commit()
+    assert "没有校验码" in verify().where
 
 
-def test_retention_keeps_at_least_180_days_and_the_chain_stays_verifiable(make_app, make_user):
+def test_entries_written_at_once_by_many_writers_form_one_chain(app):
+    import threading
+
+    def write(n):
+        with app.app_context():
+            for i in range(5):
+                record("export", username=f"writer{n}", step=i)
+                db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    seqs = sorted(db.session.scalars(sa.select(AuditEntry.seq)))
+    assert seqs == list(range(1, 31))
+    assert verify().ok and verify().checked == 30
+
+
+def test_entries_from_before_the_chain_are_chained_by_seal(app):
+    db.session.execute(sa.insert(AuditEntry).values([
+        {"action": "login", "detail": {"n": i}, "result": "success", "at": utcnow()} for i in range(3)]))
+    legacy_upto = db.session.scalar(sa.select(sa.func.max(AuditEntry.id)))
+    db.session.add(AuditChain(id=1, seq=0, mac="0" * 64, legacy_upto=legacy_upto))  # as the migration leaves it
+    db.session.commit()
+    _chain_of("logout")  # written after the upgrade: chained at once
+    assert verify().ok and verify().unsealed == 3
+    assert seal() == 3 and seal() == 0
+    verdict = verify()
+    assert verdict.ok and verdict.checked == 4 and verdict.unsealed == 0
+
+
+def test_retention_keeps_at_least_180_days_and_the_chain_stays_verifiable(make_app):
     app = make_app(AUDIT_RETENTION_DAYS=30)  # asked for less than the law allows: 180 days apply
     with app.app_context():
-        user = make_user(Role.admin)
-        old, recent = record("login", user=user), record("logout", user=user)
-        created = db.session.scalars(sa.select(AuditEntry).filter_by(action="account_created")).one()
-        created.at = old.at = utcnow() - timedelta(days=200)
-        recent.at = utcnow() - timedelta(days=100)
-        db.session.commit()
+        _chain_of("login", "export", at=utcnow() - timedelta(days=200))
+        kept = _chain_of("logout", at=utcnow() - timedelta(days=100))[0]
+        _chain_of("login")
         assert purge() == 2
-        left = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
-        assert left == ["logout", "audit_purged"]
-        seal()
-        assert verify().ok
+        left = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+        assert left == ["logout", "login", "audit_purged"]
+        purged = db.session.scalars(sa.select(AuditEntry).filter_by(action="audit_purged")).one()
+        assert purged.detail["anchor_seq"] == 2 and kept.prev_mac == purged.detail["anchor"]
+        assert verify().ok and verify().checked == 3
+        # The oldest remaining entry removed by hand, not by a purge: the chain no longer starts at an anchor.
+        db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == kept.id))
+        db.session.commit()
+        assert "之前的记录已被删除" in verify().where
 
 
 def test_admin_filters_and_exports_the_security_events_as_text(app, client, make_unit, make_user):
@@ -97,7 +168,8 @@ def test_cli_verify_fails_on_a_tampered_log(app, runner, make_user):
     db.session.execute(sa.update(AuditEntry).values(address="1.2.3.4"))
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
-    assert result.exit_code == 1 and "审计记录被改动" in result.output
+    first = db.session.scalar(sa.select(AuditEntry.id).order_by(AuditEntry.seq).limit(1))
+    assert result.exit_code == 1 and f"审计记录被改动：第 {first} 号记录的内容与写入时不一致" in result.output
 
 
 def _entries(action: str) -> list[AuditEntry]:
@@ -171,3 +243,34 @@ def test_downloading_a_rollup_built_by_a_worker_is_recorded(app, client, make_un
     job_id = int(response.location.rstrip("/").rsplit("/", 1)[-1])
     assert entry.user_id == coordinator.id and entry.campaign_id == campaign.id and entry.address == "10.0.0.5"
     assert entry.detail["job"] == job_id and entry.detail["target"].endswith(".docx") and entry.result == "success"
+
+
+def test_upgrading_keeps_the_old_entries_and_chains_them_with_the_servers_key(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from campaign import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "AUDIT_HMAC_KEY": "site key",
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "old.sqlite")})
+    with app.app_context():
+        upgrade(revision="photos_2")
+        with db.engine.begin() as conn:  # a log written by the previous version
+            for n in range(3):
+                conn.execute(sa.text("INSERT INTO audit_log (at, action, detail, result) "
+                                     "VALUES (:at, 'login', :detail, 'success')"),
+                             {"at": "2026-01-0%d 08:00:00.000000" % (n + 1), "detail": '{"n": %d}' % n})
+        upgrade()
+        tail = db.session.get(AuditChain, 1)
+        assert (tail.seq, tail.legacy_upto) == (0, 3)
+        record("logout", username="after")
+        db.session.commit()
+        assert verify().ok and verify().unsealed == 3
+        assert seal() == 3
+        assert verify().ok and verify().checked == 4
+        actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+        assert actions == ["logout", "login", "login", "login"]
+        db.session.remove()
+        downgrade(revision="photos_2")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM audit_log")).scalar() == 4
+        db.engine.dispose()

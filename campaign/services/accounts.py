@@ -271,6 +271,13 @@ def units_with_accounts() -> tuple[list[Unit], dict[int, list[User]]]:
     return units, accounts
 
 
+def staff_accounts() -> list[User]:
+    """The accounts that are not a unit's 填报人 (管理员, 联络员), admins first, then by user name."""
+    order = sa.case((User.role == Role.admin, 0), else_=1)
+    return list(db.session.scalars(sa.select(User).options(selectinload(User.unit))
+                                   .where(User.role != Role.reporter).order_by(order, User.username)))
+
+
 def set_active(user: User, active: bool, *, by: User) -> None:
     """Disable (its sessions end at once) or enable an account."""
     if user.id == by.id and not active:

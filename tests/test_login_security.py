@@ -284,3 +284,17 @@ def test_old_tries_are_forgotten_and_no_longer_count(app, make_unit, make_user):
     ats = db.session.scalars(sa.select(LoginAttempt.at)).all()
     assert ats and all(at >= later - timedelta(seconds=1) for at in ats)
     assert try_at(reporter.username, PASSWORD, later) == "ok"
+
+
+def test_a_concurrent_try_numbered_earlier_but_timed_later_does_not_throttle_the_free_tries(app, make_unit,
+                                                                                               make_user):
+    from datetime import timedelta
+
+    from campaign.models import utcnow
+
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow()
+    other = accounts.begin_attempt("someone-else", "10.1.2.3", now=t + timedelta(seconds=1))  # not checked yet
+    db.session.commit()
+    assert try_at(reporter.username, PASSWORD, t) == "ok"
+    assert other.id is not None

@@ -96,9 +96,11 @@ def _throttle(attempt: LoginAttempt) -> None:
         LoginAttempt.id < attempt.id, LoginAttempt.at >= since, LoginAttempt.address == attempt.address)
     same, last_same = db.session.execute(earlier.where(LoginAttempt.username == attempt.username)).one()
     anyone, last_any = db.session.execute(earlier).one()
+    # Only past the free tries: a concurrent try numbered earlier may carry a slightly later time.
     waits = [last + login_delay(tries, free) - attempt.at
              for tries, last, free in ((same, last_same, config["LOGIN_MAX_FAILURES"]),
-                                       (anyone, last_any, config["LOGIN_ADDRESS_MAX_FAILURES"])) if last is not None]
+                                       (anyone, last_any, config["LOGIN_ADDRESS_MAX_FAILURES"]))
+             if last is not None and tries >= free]
     wait = max(waits, default=timedelta(0))
     if wait > timedelta(0):
         db.session.delete(attempt)

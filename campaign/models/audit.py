@@ -8,7 +8,8 @@ key nobody can make it match again (`services/audit.py` verifies, `flask audit v
 Writers take turns at the chain's tail (`audit_chain`, one row): the tail is locked by an UPDATE before it is
 read, so two transactions never chain onto the same entry (a row lock on PostgreSQL, the write lock on SQLite)
 and each write costs three statements on one row, never a scan. The lock is held from the flush that adds an
-entry until the commit, so an entry is recorded last in a transaction, as `record` callers do.
+entry until the commit, so entries are best recorded late in a transaction (most `record` calls come just before
+the commit).
 """
 from __future__ import annotations
 

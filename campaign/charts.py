@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from .timefmt import local as to_local
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
 LABEL_ROOM = 110  # width of a "截止 02-27 18:00" label
@@ -70,7 +72,10 @@ def cumulative_chart(times: list[datetime], *, tally: Counts, start: datetime, d
     due = tally.due
     start = min(start, deadline)
     end = max(deadline, now, times[-1] if times else start)
-    end = end + (end - start) / 20 if end > start else start + timedelta(days=1)
+    try:
+        end = end + (end - start) / 20 if end > start else start + timedelta(days=1)
+    except OverflowError:  # a deadline stored at the calendar's edge (9999-12-31): no margin after it
+        pass
     span = (end - start).total_seconds()
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
     top_count = max(due, len(times), 1)
@@ -88,11 +93,11 @@ def cumulative_chart(times: list[datetime], *, tally: Counts, start: datetime, d
     local = ZoneInfo(zone)
     return CumulativeChart(
         width=WIDTH, height=HEIGHT, left=x0, right=x1, top=y1, bottom=y0, path="".join(points), due_y=y(due),
-        deadline=Marker(x(deadline), f"截止 {deadline.astimezone(local):%m-%d %H:%M}",
+        deadline=Marker(x(deadline), f"截止 {to_local(deadline, zone):%m-%d %H:%M}",
                         # near the left axis the label goes right of the line, clear of the counts
                         "end" if x(deadline) - x0 > LABEL_ROOM else "start"),
         now=Marker(x(now), "现在") if start <= now <= end else None,
-        x_ticks=[Tick(x(t), f"{t.astimezone(local):%m-%d}") for t in _day_ticks(start, end, local)],
+        x_ticks=[Tick(x(t), f"{to_local(t, zone):%m-%d}") for t in _day_ticks(start, end, local)],
         y_ticks=[Tick(y(c), str(c)) for c in _count_ticks(top_count)],
         due=due, reported=tally.reported, on_time=tally.on_time, reported_late=tally.reported_late,
     )
@@ -100,13 +105,16 @@ def cumulative_chart(times: list[datetime], *, tally: Counts, start: datetime, d
 
 def _day_ticks(start: datetime, end: datetime, zone: ZoneInfo, most: int = 8) -> list[datetime]:
     """Local midnights between start and end, thinned to at most `most`."""
-    first = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    first = to_local(start, zone).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     days = max(1, (end - start).days)
     step = max(1, -(-days // most))
     ticks, day = [], first
     while day <= end:
         ticks.append(day)
-        day = (day + timedelta(days=step)).replace(hour=0)  # wall-clock midnight, whatever the offset
+        try:
+            day = (day + timedelta(days=step)).replace(hour=0)  # wall-clock midnight, whatever the offset
+        except OverflowError:  # the end lies at the calendar's edge
+            break
     return ticks
 
 

@@ -38,7 +38,12 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
         if if_empty:
             return
         raise SystemExit(1)
-    seeder = seed_demo(password=password)
+    try:
+        seeder = seed_demo(password=password)
+    except WorkflowError as exc:  # a weak --password: nothing is kept
+        db.session.rollback()
+        click.secho(str(exc), err=True, fg="red")
+        raise SystemExit(1) from None
     db.session.commit()
     click.echo("演示账号（角色 / 单位 / 用户名 / 密码）：")
     for role, unit, username, pw in seeder.accounts:
@@ -121,7 +126,7 @@ def reminders_run(now_text: str | None, dry_run: bool) -> None:
         return
     from .services.audit import seal
 
-    seal()  # the audit log's hash chain keeps up with the entries
+    seal()  # entries written before the audit chain existed are chained (new ones are as they are written)
     click.echo(f"已发送 {report.count('sent')} 封，失败 {report.count('failed') + report.count('abandoned')} 封，"
                f"无需发送 {report.count('skipped')} 封。")
     if report.stopped:

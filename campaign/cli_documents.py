@@ -143,24 +143,24 @@ commands = [propose_campaign_command, template_command, intake_command]
 
 @click.group("audit")
 def audit_group() -> None:
-    """The security audit log: seal it into its hash chain, verify it, remove what is past retention."""
+    """The security audit log: verify its HMAC chain, chain entries from before it, remove what is past retention."""
 
 
 @audit_group.command("seal")
 @with_appcontext
 def audit_seal() -> None:
-    """Chain the entries written since the last run (the reminder pass does it too)."""
+    """Chain the entries written before the chain existed (new entries are chained as they are written)."""
     click.echo(f"已封存 {seal()} 条审计记录。")
 
 
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check that no sealed entry was changed or removed; exits with 1 at the first broken link."""
+    """Check that no entry was changed, removed or inserted; reports the first broken one and exits with 1."""
     seal()
     verdict = verify()
     if not verdict.ok:
-        click.secho(f"审计记录被改动：第 {verdict.broken_at} 号记录{verdict.reason}。", err=True, fg="red")
+        click.secho(f"审计记录被改动：{verdict.where}。", err=True, fg="red")
         raise SystemExit(1)
     click.echo(f"审计记录完整：已核对 {verdict.checked} 条。")
 

@@ -26,10 +26,13 @@ ENV_SETTINGS = {
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_ADDRESS_MAX_FAILURES": int,
     "LOGIN_WINDOW_MINUTES": int,
+    "LOGIN_DELAY_MINUTES": int,
+    "LOGIN_DELAY_CAP_MINUTES": int,
     "SESSION_IDLE_MINUTES": int,
     "SESSION_LIFETIME_HOURS": int,
     "PASSWORD_MAX_AGE_DAYS": int,
     "AUDIT_RETENTION_DAYS": int,
+    "AUDIT_HMAC_KEY": str,
     "ROLLUP_INLINE_UNITS": int,
     "ROLLUP_KEEP_HOURS": int,
     "INTAKE_KEEP_HOURS": int,
@@ -58,10 +61,14 @@ class Defaults:
     # How long an e-mailed set-password link works.
     PASSWORD_LINK_HOURS = 72
     REMINDER_MAX_ATTEMPTS = 5  # tries per message before a failure is left to the coordinator
-    # Login throttling: tries counted over a sliding window, per account and address, and per address.
+    # Login throttling, per account and address and per address (never per account alone): past the free tries,
+    # each try waits after the previous one, LOGIN_DELAY_MINUTES doubling per try up to LOGIN_DELAY_CAP_MINUTES.
+    # Tries are remembered (and count) for LOGIN_WINDOW_MINUTES, then forgotten.
     LOGIN_MAX_FAILURES = 5
     LOGIN_ADDRESS_MAX_FAILURES = 50
-    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_DELAY_MINUTES = 1
+    LOGIN_DELAY_CAP_MINUTES = 60
+    LOGIN_WINDOW_MINUTES = 24 * 60
     # A session ends after this long without a request, and this long after the login whatever happens.
     SESSION_IDLE_MINUTES = 30
     SESSION_LIFETIME_HOURS = 12
@@ -69,6 +76,9 @@ class Defaults:
     PASSWORD_MAX_AGE_DAYS = 0
     # Keep the audit log this long (never less than 180 days, the Cybersecurity Law's minimum).
     AUDIT_RETENTION_DAYS = 365
+    # The key of the audit log's HMAC chain. Set it (and keep it, apart from the database and its backups):
+    # without it the key is derived from SECRET_KEY, and changing that key makes the old entries unverifiable.
+    AUDIT_HMAC_KEY = None
     # Rollups with photos, or for more units than this, are built by a job worker and kept this long.
     ROLLUP_INLINE_UNITS = 300
     ROLLUP_KEEP_HOURS = 24

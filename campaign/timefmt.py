@@ -29,8 +29,16 @@ def zone_name(zone: str) -> str:
     return ZONE_NAMES.get(zone, zone)
 
 
-def local(instant: datetime, zone: str) -> datetime:
-    return instant.astimezone(ZoneInfo(zone))
+def local(instant: datetime, zone: str | ZoneInfo) -> datetime:
+    """The instant on the zone's wall clock. A stored instant at the very edge of the calendar (9999-12-31, put
+    in by an older version or by hand) would overflow when shifted: it is shown as the calendar's last (or
+    first) moment in the zone instead, so a page or a rollup that shows it still works."""
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    try:
+        return instant.astimezone(tz)
+    except OverflowError:
+        edge = datetime.max if instant.year > 1 else datetime.min
+        return edge.replace(tzinfo=tz)
 
 
 def format_instant(instant: datetime | None, zone: str, *, weekday: bool = True, with_zone: bool = True) -> str:
@@ -49,7 +57,10 @@ def format_instant(instant: datetime | None, zone: str, *, weekday: bool = True,
 
 def format_short(instant: datetime | None, zone: str) -> str:
     """'2023-03-31 23:59' in the zone, for tables."""
-    return "" if instant is None else f"{local(instant, zone):%Y-%m-%d %H:%M}"
+    if instant is None:
+        return ""
+    t = local(instant, zone)
+    return f"{t.year:04d}-{t:%m-%d %H:%M}"
 
 
 def format_span(span: timedelta) -> str:

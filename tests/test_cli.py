@@ -1,6 +1,7 @@
 """Command line: init-db applies migrations, seed-demo, create-user."""
 import os
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -46,9 +47,9 @@ def test_seed_demo_creates_both_campaigns_with_real_units(tmp_path):
     app = fresh_app(tmp_path)
     runner = app.test_cli_runner()
     runner.invoke(args=["init-db"])
-    result = runner.invoke(args=["seed-demo", "--password", "pw-demo-1"])
+    result = runner.invoke(args=["seed-demo", "--password", "Demo-Check-2026"])
     assert result.exit_code == 0, result.output
-    assert "beijing" in result.output and "pw-demo-1" in result.output
+    assert "beijing" in result.output and "Demo-Check-2026" in result.output
     with app.app_context():
         samr, xinxiang = demo_campaigns()
         assert samr.doc_number == "国市监质发〔2023〕9号" and samr.state is CampaignState.published
@@ -90,6 +91,47 @@ def test_create_user_binds_a_reporter_to_a_unit(runner, make_unit):
     assert refused.exit_code == 1 and "必须绑定一个单位" in refused.output
     weak = runner.invoke(args=["create-user", "--username", "y", "--role", "admin", "--password", "password1"])
     assert weak.exit_code == 1 and "密码不符合要求" in weak.output
+
+
+@pytest.mark.parametrize("password,message", [
+    ("Short-1a", "至少 10 位"),
+    ("onlyletters and spaces", "至少三种"),
+    ("Hb-Officer-2026", "不能包含用户名"),  # the user name is "officer"
+    ("Password123!", "常见密码"),
+])
+def test_create_user_refuses_a_password_against_the_rule(runner, password, message):
+    result = runner.invoke(args=["create-user", "--username", "officer", "--role", "admin", "--password", password])
+    assert result.exit_code == 1 and "密码不符合要求" in result.output and message in result.output
+    assert db.session.scalar(sa.select(User).filter_by(username="officer")) is None
+
+
+@pytest.mark.parametrize("password,message", [
+    ("pw-demo-1", "至少 10 位"),
+    ("demo password 2026", "至少三种"),
+    ("Beijing-Demo-2026", "不能包含用户名"),  # a demo account is called beijing
+    ("Password123!", "常见密码"),
+])
+def test_seed_demo_refuses_a_weak_password_and_stores_nothing(runner, password, message):
+    result = runner.invoke(args=["seed-demo", "--password", password])
+    assert result.exit_code == 1 and "演示密码不符合要求" in result.output and message in result.output
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 0
+
+
+def test_seed_demo_random_passwords_each_meet_the_rule(runner):
+    from campaign.services.accounts import password_problems
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.output.splitlines()[1:] if line.strip()]
+    accounts = {cells[-2]: cells[-1] for cells in lines}
+    assert len(accounts) == db.session.scalar(sa.select(sa.func.count(User.id))) > 50
+    assert len(set(accounts.values())) == len(accounts)  # one random password per account
+    for username, password in accounts.items():
+        assert password_problems(password, username) == [], username
+    for username, password in list(accounts.items())[:3]:  # and they are the stored ones
+        assert db.session.scalar(sa.select(User).filter_by(username=username)).check_password(password)
 
 
 def test_secret_key_is_generated_into_the_instance_folder(tmp_path, monkeypatch):

@@ -58,15 +58,31 @@ def test_systemd_accepts_the_units(unit, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_compose_file_validates():
-    env = {**os.environ, "CAMPAIGN_SECRET_KEY": "x" * 64}
+def _compose_config(env: dict) -> subprocess.CompletedProcess:
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         command = ["docker", "compose"]
     else:
         command = [need("docker-compose")]
-    result = subprocess.run([*command, "-f", os.path.join(DEPLOY, "compose.yaml"), "config", "-q"],
-                            capture_output=True, text=True, env=env, cwd=ROOT)
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("POSTGRES_PASSWORD", "CAMPAIGN_SECRET_KEY", "CAMPAIGN_AUDIT_HMAC_KEY")}
+    return subprocess.run([*command, "-f", os.path.join(DEPLOY, "compose.yaml"), "config"],
+                          capture_output=True, text=True, env={**clean, **env}, cwd=ROOT)
+
+
+SECRETS = {"POSTGRES_PASSWORD": "pg-" + "p" * 20, "CAMPAIGN_SECRET_KEY": "x" * 64, "CAMPAIGN_AUDIT_HMAC_KEY": "y" * 64}
+
+
+def test_compose_file_validates():
+    result = _compose_config(SECRETS)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.count("pg-" + "p" * 20) == 3  # the database's, the web's and the worker's URL
+    assert "change-me" not in result.stdout.lower()
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_each_password_and_key(missing):
+    result = _compose_config({k: v for k, v in SECRETS.items() if k != missing})
+    assert result.returncode != 0 and f"set {missing}" in result.stderr
 
 
 def test_gunicorn_accepts_its_settings_and_loads_the_app():

@@ -30,7 +30,7 @@ RAW_MARKERS = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>"]
 
 
 # The security audit records refusals by design: what a refused request leaves there is not a change.
-AUDIT_TABLES = {"audit_log", "audit_seals", "login_attempts"}
+AUDIT_TABLES = {"audit_log", "audit_chain", "login_attempts"}
 
 
 def snapshot() -> str:

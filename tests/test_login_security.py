@@ -155,3 +155,146 @@ def test_an_old_password_must_be_changed_where_the_site_asks_for_it(make_app, ma
         response = client.get("/unit/")
         assert response.status_code == 302 and response.location.endswith("/auth/password")
         assert "请先设置新密码" in client.get("/auth/password").get_data(as_text=True)
+
+
+def test_every_older_session_ends_when_the_password_is_set_through_a_link(web, make_unit, make_user):
+    reporter = make_user(Role.reporter, unit=make_unit())
+    _, thief = copied_session(web, reporter)
+    accounts.renew_password_link(reporter)
+    db.session.commit()
+    path = f"/auth/set-password/{accounts.password_token(reporter)}"
+    done = web.test_client().post(path, data={"password": "Fresh-Secret-2026", "confirm": "Fresh-Secret-2026"})
+    assert done.status_code == 302 and done.location.endswith("/auth/login")
+    assert thief.get("/unit/").status_code == 401  # the copied cookie is refused
+    fresh = web.test_client()
+    login(fresh, reporter, "Fresh-Secret-2026")
+    assert fresh.get("/unit/").status_code == 200
+    events = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.user_id == reporter.id)).all()
+    assert "password_set" in events
+
+
+def _seen_by_app(app):
+    """A route that reports what the application sees of the request (scheme and client address)."""
+    from flask import request
+
+    app.add_url_rule("/_seen", "seen", lambda: f"{request.scheme} {request.remote_addr}")
+
+
+def test_behind_an_https_proxy_cookies_are_secure_and_one_proxy_is_trusted(make_app, make_unit, make_user):
+    site = make_app(BASE_URL="https://campaign.example.cn")
+    _seen_by_app(site)
+    client = site.test_client()
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.1, 203.0.113.5"}
+    # Only the address the one proxy (nginx) added is believed, not what the client put in front of it.
+    assert client.get("/_seen", headers=proxied).get_data(as_text=True) == "https 203.0.113.5"
+    assert client.get("/_seen").get_data(as_text=True) == "http 127.0.0.1"
+    reporter = make_user(Role.reporter, unit=make_unit())
+    response = client.post("/auth/login", data={"username": reporter.username, "password": PASSWORD},
+                           headers=proxied, base_url="https://campaign.example.cn")
+    assert response.status_code == 302
+    cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "login",
+                                                           AuditEntry.user_id == reporter.id))
+    assert entry.address == "203.0.113.5"
+
+
+def test_over_plain_http_cookies_are_not_marked_secure_and_forwarded_headers_are_ignored(make_app, make_unit,
+                                                                                         make_user):
+    site = make_app(BASE_URL="http://campaign.test")
+    _seen_by_app(site)
+    client = site.test_client()
+    seen = client.get("/_seen", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"})
+    assert seen.get_data(as_text=True) == "http 127.0.0.1"  # no proxy configured: the headers are not believed
+    reporter = make_user(Role.reporter, unit=make_unit())
+    response = client.post("/auth/login", data={"username": reporter.username, "password": PASSWORD})
+    cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))
+    assert "Secure" not in cookie and "; HttpOnly" in cookie
+
+
+def try_at(username, password, at, address="10.1.2.3"):
+    """One try through the service at a given instant: 'ok', 'failed' or the throttling message."""
+    attempt = accounts.begin_attempt(username, address, now=at)
+    db.session.commit()
+    try:
+        accounts.authenticate(username, password, attempt=attempt, now=at)
+        answer = "ok"
+    except accounts.Throttled as exc:
+        answer = str(exc)
+    except accounts.WorkflowError:
+        answer = "failed"
+    db.session.commit()
+    return answer
+
+
+def test_delays_double_after_the_free_tries_up_to_the_cap(app, make_unit, make_user):
+    from datetime import timedelta
+
+    from campaign.models import LoginAttempt, utcnow
+
+    app.config["LOGIN_DELAY_CAP_MINUTES"] = 4
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow()
+    assert [try_at(reporter.username, "wrong", t) for _ in range(5)] == ["failed"] * 5  # the free tries
+    assert "请 1 分钟后再试" in try_at(reporter.username, "wrong", t + timedelta(seconds=30))
+    for wait in (1, 2, 4, 4, 4):  # minutes after the previous checked try: doubling, then the cap
+        assert "分钟后再试" in try_at(reporter.username, "wrong", t + timedelta(minutes=wait) - timedelta(seconds=5))
+        assert try_at(reporter.username, "wrong", t + timedelta(minutes=wait)) == "failed"
+        t += timedelta(minutes=wait)
+    # The owner from another address gets in at once, and the right password after the wait works here too.
+    assert try_at(reporter.username, PASSWORD, t, address="10.9.9.9") == "ok"
+    assert "分钟后再试" in try_at(reporter.username, PASSWORD, t + timedelta(minutes=1))
+    assert try_at(reporter.username, PASSWORD, t + timedelta(minutes=4)) == "ok"
+    remembered = db.session.scalars(sa.select(LoginAttempt).where(LoginAttempt.address == "10.1.2.3")).all()
+    assert remembered == []  # a success forgets this account's tries from this address
+    throttled = db.session.scalars(sa.select(AuditEntry).filter_by(action="login_throttled")).all()
+    assert len(throttled) == 7 and all(e.result == "failure" for e in throttled)
+
+
+def test_one_address_trying_many_names_is_slowed_but_others_are_not(app, make_unit, make_user):
+    from datetime import timedelta
+
+    from campaign.models import utcnow
+
+    app.config["LOGIN_ADDRESS_MAX_FAILURES"] = 3
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow()
+    assert [try_at(name, "wrong", t) for name in ("a1", "b2", "c3")] == ["failed"] * 3
+    assert "请 1 分钟后再试" in try_at(reporter.username, PASSWORD, t)
+    assert try_at(reporter.username, PASSWORD, t, address="10.9.9.9") == "ok"
+    assert try_at(reporter.username, PASSWORD, t + timedelta(minutes=1)) == "ok"
+
+
+def test_old_tries_are_forgotten_and_no_longer_count(app, make_unit, make_user):
+    from datetime import timedelta
+
+    from campaign.models import LoginAttempt, utcnow
+
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow() - timedelta(days=2)
+    for _ in range(5):
+        try_at(reporter.username, "wrong", t)
+    assert "分钟后再试" in try_at(reporter.username, PASSWORD, t)
+    later = t + timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"] + 1)
+    assert accounts.forget_login_attempts(later) == 5
+    db.session.commit()
+    db.session.add(LoginAttempt(username="x", address="10.6.6.6", at=t))
+    db.session.commit()
+    try_at("someone-else", "wrong", later, address="10.5.5.5")  # a login forgets the old tries on the way
+    ats = db.session.scalars(sa.select(LoginAttempt.at)).all()
+    assert ats and all(at >= later - timedelta(seconds=1) for at in ats)
+    assert try_at(reporter.username, PASSWORD, later) == "ok"
+
+
+def test_a_concurrent_try_numbered_earlier_but_timed_later_does_not_throttle_the_free_tries(app, make_unit,
+                                                                                               make_user):
+    from datetime import timedelta
+
+    from campaign.models import utcnow
+
+    reporter = make_user(Role.reporter, unit=make_unit())
+    t = utcnow()
+    other = accounts.begin_attempt("someone-else", "10.1.2.3", now=t + timedelta(seconds=1))  # not checked yet
+    db.session.commit()
+    assert try_at(reporter.username, PASSWORD, t) == "ok"
+    assert other.id is not None

@@ -216,7 +216,7 @@ def test_dashboard_queries_do_not_grow_with_units(app, client, build):
 
 
 def test_demo_fills_every_dashboard_column(app):
-    seed_demo(password="pw")
+    seed_demo(password="Dashboard-Check-2026")
     db.session.commit()
     samr, xinxiang = demo_campaigns()
     now = utcnow()

@@ -26,7 +26,7 @@ def test_dry_run_on_the_demo_lists_what_would_be_sent_and_sends_nothing(tmp_path
                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "demo.sqlite")})
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init-db"]).exit_code == 0
-    assert runner.invoke(args=["seed-demo", "--password", "pw-demo-1"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo", "--password", "Demo-Check-2026"]).exit_code == 0
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     now = datetime.combine(today, time(10, 0), ZoneInfo("Asia/Shanghai"))
     result = runner.invoke(args=["reminders", "run", "--dry-run", "--now", now.isoformat()])

@@ -288,3 +288,28 @@ def test_cli_reports_errors_and_exits_non_zero(runner, tmp_path):
     result = runner.invoke(args=["import-units", str(path)])
     assert result.exit_code == 1
     assert "第 2 行“单位名称”：请填写单位名称。" in result.output
+
+
+def test_admin_sees_every_admin_and_coordinator_with_their_role(client, make_user, make_unit):
+    import re
+
+    admin = make_user(Role.admin, username="zhang-admin")
+    make_user(Role.admin, username="li-admin")
+    coordinator = make_user(Role.coordinator, username="wang-coord")
+    reporter = make_user(Role.reporter, unit=make_unit("北京市市场监督管理局"), username="bj-reporter")
+    coordinator.active = False
+    db.session.commit()
+    login(client, admin)
+    page = client.get("/admin/units").get_data(as_text=True)
+    staff = page.split('<h2 id="staff">')[1].split('<h2 id="units">')[0]
+    rows = re.findall(r'<tr id="user-\d+">\s*<td>(\S+)</td>\s*<td>\s*<div class="account">([^（]+)（', staff)
+    assert rows == [("管理员", "li-admin"), ("管理员", "zhang-admin"), ("联络员", "wang-coord")]
+    assert "bj-reporter" not in staff and "bj-reporter" in page.split('<h2 id="units">')[1]
+    wang = staff.split("wang-coord")[1].split("</tr>")[0]
+    assert "已停用" in wang and "最近登录：从未登录" in wang and "启用" in wang
+    mine = staff.split("zhang-admin")[1].split("</tr>")[0]
+    assert "当前登录的账号" in mine and "停用" not in mine  # nobody disables the account they are using
+    done = client.post(f"/admin/users/{coordinator.id}/active", data={"active": "1"})
+    assert done.status_code == 302 and done.location.endswith(f"#user-{coordinator.id}")
+    db.session.refresh(coordinator)
+    assert coordinator.active and reporter.active

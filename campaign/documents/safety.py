@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -54,10 +55,15 @@ def check_package(raw: bytes, *, kind: str) -> zipfile.ZipFile:
             raise DocumentRefused("文件内容异常（解压后过大），无法读取。请检查文件后重新保存再上传。")
     if total > MAX_UNPACKED_BYTES or total > MAX_RATIO * max(len(raw), 1024 * 1024):
         raise DocumentRefused("文件内容异常（解压后过大），无法读取。请检查文件后重新保存再上传。")
+    damaged = DocumentRefused(f"文件已损坏，无法读取。请用 Office 或 WPS 打开后另存为{label}再上传。")
     try:
+        # Every part decompresses and matches its checksum (the sizes are bounded above), so no parser later
+        # meets a corrupt stream.
+        if package.testzip() is not None:
+            raise damaged
         content_types = package.read("[Content_Types].xml")
-    except KeyError:
-        raise DocumentRefused(f"文件已损坏，无法读取。请用 Office 或 WPS 另存为{label}再上传。") from None
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+        raise damaged from None
     if b"macroEnabled" in content_types:
         raise DocumentRefused("文件含有宏，为安全起见不能上传。请另存为不含宏的文件（.xlsx 或 .docx）后再上传。")
     for info in infos:

@@ -72,8 +72,8 @@ def build_rollup(job_id: int) -> int:
 
 @huey.periodic_task(crontab(minute="*/5"))
 def reminder_pass() -> None:
-    """The periodic reminder pass (every 5 minutes) under the database lease, the audit log's seal
-    kept up with its entries, and built rollups and unconfirmed intake uploads past their keeping time deleted."""
+    """The periodic reminder pass (every 5 minutes) under the database lease, audit entries from before the
+    audit chain existed chained, and built rollups and unconfirmed intake uploads past their keeping time deleted."""
     with app_context() as app:
         report = run_leased_pass(f"{socket.gethostname()}:{os.getpid()}")
         if report is not None and report.outcomes:

@@ -1,5 +1,5 @@
 """The data model; import from here."""
-from .audit import SECURITY_ACTIONS, AuditEntry, AuditSeal, record
+from .audit import SECURITY_ACTIONS, AuditChain, AuditEntry, record
 from .documents import UploadedFile
 from .jobs import Job, JobState
 from .campaigns import Campaign, CampaignState, Deliverable, Extension, LatePolicy
@@ -12,7 +12,7 @@ from .units import Contact, Unit
 from .users import LoginAttempt, Role, User
 
 __all__ = [
-    "AuditEntry", "AuditSeal", "SECURITY_ACTIONS", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
+    "AuditEntry", "AuditChain", "SECURITY_ACTIONS", "record", "Campaign", "CampaignState", "Deliverable", "Extension", "LatePolicy",
     "Gathering", "Photo", "STATE_LABELS", "Revision", "Submission", "SubmissionState", "UTCDateTime", "utcnow",
     "Contact", "Unit", "LoginAttempt", "Role", "User", "UploadedFile", "Lease", "Reminder", "ReminderStatus", "Job",
     "JobState",

@@ -1,15 +1,28 @@
 """Audit log: every state change, login, export and reminder, with who, when, from where and the result.
 
-The application only ever appends to it. Entries are sealed in order into a hash chain (`AuditSeal`), so an
-entry changed or removed in the database afterwards is detected (`services/audit.py`, `flask audit verify`).
+The application only ever appends to it. Each entry is chained as it is written: it gets the next number of
+the chain (`seq`) and stores an HMAC, keyed by a server secret, over its fields and the previous entry's HMAC.
+An entry changed, removed or slipped in through the database afterwards no longer matches, and without the
+key nobody can make it match again (`services/audit.py` verifies, `flask audit verify`).
+
+Writers take turns at the chain's tail (`audit_chain`, one row): the tail is locked by an UPDATE before it is
+read, so two transactions never chain onto the same entry (a row lock on PostgreSQL, the write lock on SQLite)
+and each write costs three statements on one row, never a scan. The lock is held from the flush that adds an
+entry until the commit, so entries are best recorded late in a transaction (most `record` calls come just before
+the commit).
 """
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import hmac
+import itertools
+import json
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from flask import has_request_context, request
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from flask import current_app, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -36,6 +49,11 @@ class AuditEntry(db.Model):
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     address: Mapped[str | None] = mapped_column(sa.String(64))  # the client's address, for requests
     result: Mapped[str] = mapped_column(sa.String(10), default="success", server_default="success")
+    # The entry's place in the chain and its HMAC (see the module's docstring); empty only on entries written
+    # before the chain existed, until `seal` chains them.
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    prev_mac: Mapped[str | None] = mapped_column(sa.String(64))
+    mac: Mapped[str | None] = mapped_column(sa.String(64))
 
     user: Mapped[User | None] = relationship()
 
@@ -44,15 +62,87 @@ class AuditEntry(db.Model):
         return self.action in SECURITY_ACTIONS
 
 
-class AuditSeal(db.Model):
-    """One link of the hash chain: the entry's content hashed together with the previous link."""
+class AuditChain(db.Model):
+    """The chain's tail, one row: the last number given and its HMAC. Locked by whoever chains an entry.
+    `legacy_upto`: entries up to this id were written before the chain existed and are chained by `seal`."""
 
-    __tablename__ = "audit_seals"
+    __tablename__ = "audit_chain"
 
-    entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64))
-    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    mac: Mapped[str] = mapped_column(sa.String(64))
+    legacy_upto: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+
+
+GENESIS = "0" * 64  # what the first entry of the chain follows
+TAIL_ID = 1
+
+
+def chain_key() -> bytes:
+    """AUDIT_HMAC_KEY, or a key derived from SECRET_KEY when none is set (then the secret key must not change)."""
+    configured = current_app.config.get("AUDIT_HMAC_KEY")
+    if configured:
+        return configured.encode() if isinstance(configured, str) else configured
+    secret = current_app.config["SECRET_KEY"]
+    return hmac.new(secret.encode() if isinstance(secret, str) else secret, b"campaign.audit-chain",
+                    hashlib.sha256).digest()
+
+
+def _instant(at: datetime) -> str:
+    """The time as stored (UTC, microseconds), whatever form it was given in."""
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def entry_mac(key: bytes, prev_mac: str, entry: "AuditEntry") -> str:
+    """The HMAC over every field of the entry (its place in the chain included) and the previous HMAC."""
+    fields = [entry.seq, _instant(entry.at), entry.action, entry.user_id, entry.campaign_id, entry.unit_id,
+              entry.detail or {}, entry.address, entry.result]
+    text = prev_mac + json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def lock_tail(connection) -> tuple[int, str]:
+    """Lock the chain's tail for this transaction (created on first use) and return its number and HMAC."""
+    tail = AuditChain.__table__
+    touch = sa.update(tail).where(tail.c.id == TAIL_ID).values(seq=tail.c.seq)  # the write lock, before reading
+    if connection.execute(touch).rowcount == 0:
+        try:
+            with connection.begin_nested():
+                connection.execute(sa.insert(tail).values(id=TAIL_ID, seq=0, mac=GENESIS, legacy_upto=0))
+        except sa.exc.IntegrityError:  # another writer created it first: wait for its lock
+            connection.execute(touch)
+    row = connection.execute(sa.select(tail.c.seq, tail.c.mac).where(tail.c.id == TAIL_ID)).one()
+    return row.seq, row.mac
+
+
+def chain(connection, entries: list["AuditEntry"]) -> None:
+    """Give the entries the next numbers of the chain and their HMACs, and move the tail past them."""
+    seq, mac = lock_tail(connection)
+    key = chain_key()
+    for entry in entries:
+        entry.at = entry.at or datetime.now(timezone.utc)
+        # As the database gives it back (string keys, lists), so the HMAC is computed over what is read later.
+        entry.detail = json.loads(json.dumps(entry.detail or {}, ensure_ascii=False, default=str))
+        entry.result = entry.result or "success"
+        seq += 1
+        entry.seq, entry.prev_mac = seq, mac
+        mac = entry.mac = entry_mac(key, mac, entry)
+    tail = AuditChain.__table__
+    connection.execute(sa.update(tail).where(tail.c.id == TAIL_ID).values(seq=seq, mac=mac))
+
+
+_made = itertools.count(1)
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_entries(session, flush_context, instances) -> None:
+    """Entries are chained in the flush that writes them, in the order they were recorded."""
+    new = [obj for obj in session.new if isinstance(obj, AuditEntry) and obj.mac is None]
+    if new:
+        new.sort(key=lambda e: getattr(e, "_made", 0))
+        chain(session.connection(), new)
 
 
 def record(action: str, *, user=None, campaign_id=None, unit_id=None, **detail) -> AuditEntry:
@@ -66,5 +156,6 @@ def record(action: str, *, user=None, campaign_id=None, unit_id=None, **detail) 
         address=(detail.get("address") or (request.remote_addr if has_request_context() else None) or None),
         result="failure" if action in FAILURES else "success",
     )
+    entry._made = next(_made)
     db.session.add(entry)
     return entry

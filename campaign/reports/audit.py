@@ -18,7 +18,7 @@ LABELS = {
     "login": "登录", "login_failed": "登录失败", "login_throttled": "登录被限制", "logout": "退出",
     "password_set": "设置密码", "password_changed": "修改密码", "password_link_sent": "发送设置密码链接",
     "access_refused": "越权访问被拒绝", "account_disabled": "停用账号", "account_enabled": "启用账号",
-    "units_imported": "导入单位名单", "export": "导出或下载", "audit_exported": "导出审计记录", "audit_purged": "清理过期审计记录",
+    "account_created": "创建账号", "units_imported": "导入单位名单", "export": "导出或下载", "audit_exported": "导出审计记录", "audit_purged": "清理过期审计记录",
     "submitted": "报送", "returned": "退回", "accepted": "采用", "withdrawn": "撤回", "draft_started": "开始填写",
     "extension_granted": "批准延期", "campaign_created": "创建通知", "campaign_published": "发布通知",
     "campaign_closed": "结束通知", "campaign_edited": "修改通知", "recipients_changed": "调整报送单位",

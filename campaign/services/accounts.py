@@ -22,8 +22,9 @@ from . import WorkflowError
 
 
 def create_user(*, username: str, password: str | None, role: Role, name: str = "", email: str = "",
-                phone: str = "", unit: Unit | None = None) -> User:
-    """A new account; a reporter must be bound to a unit."""
+                phone: str = "", unit: Unit | None = None, by: User | None = None) -> User:
+    """A new account; a reporter must be bound to a unit. Recorded in the audit log (`by` is who created it;
+    none for the command line)."""
     if role is Role.reporter and unit is None:
         raise WorkflowError("填报人账号必须绑定一个单位。")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
@@ -32,6 +33,7 @@ def create_user(*, username: str, password: str | None, role: Role, name: str = 
     if password:
         user.set_password(password)
     db.session.flush()
+    record("account_created", user=by, target=username, role=role.value, unit=unit.name if unit else "")
     return user
 
 
@@ -55,27 +57,55 @@ def _dummy_hash() -> str:
 
 
 def begin_attempt(username: str, address: str, *, now: datetime | None = None) -> LoginAttempt:
-    """Register a try before it is checked; the caller commits it at once, so concurrent tries are ordered."""
-    attempt = LoginAttempt(username=username.strip()[:80], address=(address or "unknown")[:64], at=now or utcnow())
+    """Register a try before it is checked; the caller commits it at once, so concurrent tries are ordered.
+    Tries no longer remembered are forgotten on the way (forget_login_attempts)."""
+    now = now or utcnow()
+    forget_login_attempts(now)
+    attempt = LoginAttempt(username=username.strip()[:80], address=(address or "unknown")[:64], at=now)
     db.session.add(attempt)
     db.session.flush()
     return attempt
 
 
-def _throttle(attempt: LoginAttempt) -> None:
-    """Refuse a try past the limits: per account and address, and per address (never the account for everyone,
-    so nobody can lock its owner out from elsewhere). Counts the tries numbered up to this one."""
+def forget_login_attempts(now: datetime | None = None) -> int:
+    """Delete the tries older than LOGIN_WINDOW_MINUTES, which no longer count; returns how many."""
+    cutoff = (now or utcnow()) - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    return db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount or 0
+
+
+def login_delay(tries: int, free: int) -> timedelta:
+    """How long a try must wait after the previous one, when `tries` were made before it: nothing for the
+    first `free`, then LOGIN_DELAY_MINUTES doubling with each further try, never more than
+    LOGIN_DELAY_CAP_MINUTES."""
+    if tries < free:
+        return timedelta(0)
     config = current_app.config
-    window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
-    since = attempt.at - window
-    earlier = sa.select(sa.func.count(LoginAttempt.id), sa.func.min(LoginAttempt.at)).where(
-        LoginAttempt.id <= attempt.id, LoginAttempt.at > since, LoginAttempt.address == attempt.address)
-    same, first_same = db.session.execute(earlier.where(LoginAttempt.username == attempt.username)).one()
-    anyone, first_any = db.session.execute(earlier).one()
-    if same > config["LOGIN_MAX_FAILURES"] or anyone > config["LOGIN_ADDRESS_MAX_FAILURES"]:
-        first = first_same if same > config["LOGIN_MAX_FAILURES"] else first_any
-        minutes = max(1, int((first + window - attempt.at).total_seconds() // 60) + 1)
+    cap = max(1, config["LOGIN_DELAY_CAP_MINUTES"])
+    minutes = config["LOGIN_DELAY_MINUTES"] * 2 ** min(tries - free, 30)
+    return timedelta(minutes=min(cap, minutes))
+
+
+def _throttle(attempt: LoginAttempt) -> None:
+    """Refuse a try that comes too soon after the previous ones: per account and address, and per address
+    (never the account for everyone, so nobody can lock its owner out from elsewhere). The delay grows with
+    each try past the free ones. Counts the remembered tries numbered before this one; a refused try is
+    removed again, so hammering does not lengthen the wait."""
+    config = current_app.config
+    since = attempt.at - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    earlier = sa.select(sa.func.count(LoginAttempt.id), sa.func.max(LoginAttempt.at)).where(
+        LoginAttempt.id < attempt.id, LoginAttempt.at >= since, LoginAttempt.address == attempt.address)
+    same, last_same = db.session.execute(earlier.where(LoginAttempt.username == attempt.username)).one()
+    anyone, last_any = db.session.execute(earlier).one()
+    # Only past the free tries: a concurrent try numbered earlier may carry a slightly later time.
+    waits = [last + login_delay(tries, free) - attempt.at
+             for tries, last, free in ((same, last_same, config["LOGIN_MAX_FAILURES"]),
+                                       (anyone, last_any, config["LOGIN_ADDRESS_MAX_FAILURES"]))
+             if last is not None and tries >= free]
+    wait = max(waits, default=timedelta(0))
+    if wait > timedelta(0):
+        db.session.delete(attempt)
         record("login_throttled", username=attempt.username, address=attempt.address)
+        minutes = -(-int(wait.total_seconds()) // 60)
         raise Throttled(f"登录尝试过多，请 {minutes} 分钟后再试。如忘记密码，请联系管理员重新发送设置密码的链接。")
 
 
@@ -241,6 +271,13 @@ def units_with_accounts() -> tuple[list[Unit], dict[int, list[User]]]:
     for user in db.session.scalars(sa.select(User).where(User.role == Role.reporter).order_by(User.id)):
         accounts.setdefault(user.unit_id, []).append(user)
     return units, accounts
+
+
+def staff_accounts() -> list[User]:
+    """The accounts that are not a unit's 填报人 (管理员, 联络员), admins first, then by user name."""
+    order = sa.case((User.role == Role.admin, 0), else_=1)
+    return list(db.session.scalars(sa.select(User).options(selectinload(User.unit))
+                                   .where(User.role != Role.reporter).order_by(order, User.username)))
 
 
 def set_active(user: User, active: bool, *, by: User) -> None:

@@ -15,7 +15,8 @@ from ..demo_units import (HENAN_CITIES, SAMR_PROVINCES, XINXIANG_AFFILIATES, XIN
 from ..extensions import db
 from ..definitions.presets import load_preset
 from ..models import Campaign, Contact, Role, Unit, User, utcnow
-from .accounts import create_user
+from . import WorkflowError
+from .accounts import PASSWORD_RULE, create_user, password_problems
 from .campaigns import create_from_preset, publish, set_recipients
 from .photos import add_photos, discard_files, process_photo, upload_path
 from .relays import RelayDeliverable, apply_gathering, create_relay, gather
@@ -42,12 +43,22 @@ class DemoSeeder:
         self.now = now or utcnow()
         self.accounts: list[tuple[str, str, str, str]] = []
 
-    def _password(self) -> str:
-        """The given demo password, else a random one that meets the password rule (no built-in default)."""
-        return self.password or f"{secrets.token_urlsafe(9)}-Aa1"
+    def _password(self, username: str) -> str:
+        """The given demo password, else a random one; either way it meets the password rule (no built-in
+        default, no weak demo password)."""
+        if self.password:
+            problems = password_problems(self.password, username)
+            if problems:
+                raise WorkflowError(f"演示密码不符合要求（账号 {username}）：{''.join(problems)}"
+                                    f"请换一个密码（{PASSWORD_RULE}），或不给 --password，为每个账号生成随机密码。")
+            return self.password
+        while True:
+            password = f"{secrets.token_urlsafe(9)}-Aa1"
+            if not password_problems(password, username):
+                return password
 
     def _account(self, username, role, name, unit=None, email="") -> User:
-        password = self._password()
+        password = self._password(username)
         user = create_user(username=username, password=password, role=role, name=name, unit=unit, email=email)
         self.accounts.append((role.label, unit.name if unit else "", username, password))
         return user

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import (Campaign, CampaignState, Deliverable, Gathering, LatePolicy, Submission, Unit, User, record,
                       utcnow)
-from ..timefmt import format_instant
+from ..timefmt import format_instant, local
 from . import WorkflowError
 from .standing import Standing, Tally, campaign_tallies, unit_standing
 from .submissions import check_transition, save_draft
@@ -305,7 +305,7 @@ def relay_defaults(upper: Campaign, unit: Unit, user: User, now: datetime | None
         own = unit_standing(deliverable, unit.id, now).deadline
         proposed = next((own - timedelta(days=days) for days in (5, 1) if own - timedelta(days=days) > now), own)
         deliverables.append({"id": str(deliverable.id), "chosen": True,
-                             "deadline": proposed.astimezone(upper.zone).replace(tzinfo=None, second=0, microsecond=0)})
+                             "deadline": local(proposed, upper.zone).replace(tzinfo=None, second=0, microsecond=0)})
     return {
         "title": f"关于转发《{upper.title}》的通知", "contact_department": "",
         "contact_name": user.name or (contact.name if contact else ""),

@@ -319,6 +319,9 @@ def apply_import(plan: ImportPlan, *, user: User | None) -> list[User]:
                     account.password_nonce = new_password_nonce()
                     accounts.append(account)
     db.session.flush()
+    for account in accounts:
+        record("account_created", user=user, target=account.username, role=account.role.value,
+               unit=account.unit.name)
     record("units_imported", user=user, units_created=plan.new_units, units_updated=plan.updated_units,
            accounts_created=len(accounts))
     db.session.flush()

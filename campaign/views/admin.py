@@ -16,7 +16,8 @@ from ..jobs.tasks import deliver_password_links
 from ..mail import MailError
 from ..models import Role
 from ..services import WorkflowError
-from ..services.accounts import renew_password_link, send_password_link, set_active as set_account_active, units_with_accounts
+from ..services.accounts import (renew_password_link, send_password_link, set_active as set_account_active,
+                                staff_accounts, units_with_accounts)
 from ..services.jobs import queue_password_links
 from ..services.unit_files import UnreadableFile, read_rows, template_xlsx
 from ..services.unit_import import apply_import, plan_import
@@ -30,9 +31,10 @@ TEMPLATE_NAME = "单位名单导入模板.xlsx"
 @bp.route("/units")
 @admin_only
 def units():
-    """Every unit in display order, with its contacts and 填报人 accounts."""
+    """The 管理员 and 联络员 accounts with their roles, then every unit in display order with its contacts and
+    填报人 accounts."""
     units, accounts = units_with_accounts()
-    return render_template("admin/units.html", units=units, accounts=accounts)
+    return render_template("admin/units.html", units=units, accounts=accounts, staff=staff_accounts())
 
 
 @bp.route("/units/import/template.xlsx")
@@ -141,7 +143,8 @@ def send_link(user_id: int):
         flash(f"发往 {user.email} 的邮件未能发送，请检查邮件设置后重试。", "error")
     else:
         flash(f"已向 {user.email} 发送新的设置密码链接，之前发送的链接已失效。", "success")
-    return redirect(url_for("admin.units", _anchor=f"unit-{user.unit_id}" if user.unit_id else None))
+    anchor = f"unit-{user.unit_id}" if user.role is Role.reporter else f"user-{user.id}"
+    return redirect(url_for("admin.units", _anchor=anchor))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -158,4 +161,5 @@ def set_active(user_id: int):
         flash(str(exc), "error")
     else:
         flash(f"已{'启用' if active else '停用'}账号“{user.username}”。", "success")
-    return redirect(url_for("admin.units", _anchor=f"unit-{user.unit_id}" if user.unit_id else None))
+    anchor = f"unit-{user.unit_id}" if user.role is Role.reporter else f"user-{user.id}"
+    return redirect(url_for("admin.units", _anchor=anchor))

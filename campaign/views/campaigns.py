@@ -18,7 +18,7 @@ from ..services import WorkflowError
 from ..services import campaigns as service
 from ..services.relays import relayed_own_deadlines
 from ..services.standing import campaign_tallies
-from ..timefmt import DEFAULT_ZONE
+from ..timefmt import DEFAULT_ZONE, local
 from ..services.unit_tree import unit_parents
 
 bp = Blueprint("campaigns", __name__, url_prefix="/coordinator/campaigns")
@@ -162,7 +162,7 @@ def show(campaign_id: int):
 
 
 def _local(instant: datetime | None, zone: ZoneInfo) -> datetime | None:
-    return instant.astimezone(zone).replace(tzinfo=None) if instant else None
+    return local(instant, zone).replace(tzinfo=None) if instant else None
 
 
 def _edit_data(campaign: Campaign) -> dict:

@@ -17,6 +17,7 @@ from ..models import Role
 from ..services import WorkflowError
 from ..services import campaigns as campaigns_service
 from ..services.design import FormChangeRefused, add_designed, blank_form, change_form
+from ..timefmt import local
 from ..definitions.deliverables import DeliverableDefinition
 
 bp = Blueprint("design", __name__, url_prefix="/coordinator/campaigns")
@@ -82,7 +83,7 @@ def edit(campaign_id: int, deliverable_id: int):
     if form.action.data == "as_new":
         try:
             added = add_designed(campaign, new, short_title=short_title or new["title"][:20], user=current_user,
-                                 deadline=deliverable.deadline.astimezone(campaign.zone).replace(tzinfo=None))
+                                 deadline=local(deliverable.deadline, campaign.zone).replace(tzinfo=None))
             db.session.commit()
         except WorkflowError as exc:
             db.session.rollback()
@@ -137,7 +138,7 @@ def add(campaign_id: int):
         abort(404)
     try:
         added = add_designed(campaign, blank_form(f"附件{number}"), short_title=f"附件{number}", user=current_user,
-                             deadline=last.deadline.astimezone(campaign.zone).replace(tzinfo=None))
+                             deadline=local(last.deadline, campaign.zone).replace(tzinfo=None))
         db.session.commit()
     except WorkflowError as exc:
         db.session.rollback()

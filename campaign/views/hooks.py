@@ -84,14 +84,34 @@ def init_app(app: Flask) -> None:
     for code, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(code, _error_page(code, title, message))
     refused_page = _error_page(403, *ERROR_PAGES[403])
+    not_found_page = _error_page(404, *ERROR_PAGES[404])
+
+    def record_refusal(status: int) -> None:
+        """Who asked for what, from where, refused with which status; nothing else the request changed is kept."""
+        try:
+            db.session.rollback()
+            record("access_refused", user=current_user, target=request.path[:200], method=request.method,
+                   status=status)
+            db.session.commit()
+        except sa_exc.SQLAlchemyError:  # the refusal page is shown all the same
+            db.session.rollback()
+            app.logger.exception("could not record an access refusal")
 
     @app.errorhandler(403)
     def access_refused(exc):
         """A refusal is a security event: recorded with who, what and from where."""
         if current_user.is_authenticated:
-            record("access_refused", user=current_user, target=request.path[:200], method=request.method)
-            db.session.commit()
+            record_refusal(403)
         return refused_page(exc)
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        """An object that is not this user's (another unit's submission, another office's campaign) is answered
+        404 like one that does not exist; both are recorded as refused accesses. Unknown paths are not."""
+        if current_user.is_authenticated and request.url_rule is not None and request.endpoint != "static" \
+                and any(isinstance(v, int) for v in (request.view_args or {}).values()):
+            record_refusal(404)
+        return not_found_page(exc)
     unavailable = _error_page(503, *ERROR_PAGES[503])
 
     @app.errorhandler(sa_exc.OperationalError)

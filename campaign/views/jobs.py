@@ -6,6 +6,8 @@ from urllib.parse import quote
 from flask import Blueprint, abort, jsonify, render_template, send_file
 from flask_login import current_user, login_required
 
+from ..extensions import db
+from ..models import record
 from ..services.jobs import job_for, kept_until, rollup_file
 from ..services.photos import job_photos
 
@@ -45,6 +47,9 @@ def download(job_id: int):
     if path is None:
         abort(404)
     name = job.payload["name"]
+    record("export", user=current_user, campaign_id=job.payload.get("campaign_id"), job=job.id,
+           deliverable_id=job.payload.get("deliverable_id"), kind=job.payload.get("kind"), target=name)
+    db.session.commit()
     response = send_file(path, mimetype=job.payload.get("mimetype"), as_attachment=True, download_name=name)
     response.headers["Content-Disposition"] = (f'attachment; filename="{job.payload["file"]}"; '
                                                f"filename*=UTF-8''{quote(name, safe='')}")

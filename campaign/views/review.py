@@ -17,6 +17,7 @@ from ..services.relays import chain, relay_progress
 from ..services.review import accept, extend, notify_unit, return_, revisions_of
 from ..services.standing import FILTERS, SORTS, WORDS, unit_standing
 from ..services.uploads import uploads_of
+from ..timefmt import local
 
 bp = Blueprint("review", __name__, url_prefix="/coordinator")
 staff_only = coordinator_required
@@ -65,7 +66,7 @@ def _render_submission(submission: Submission, *, return_form=None, extension_fo
     standing = unit_standing(deliverable, submission.unit_id, now, submission=submission, reminders=True)
     if extension_form is None:
         extension_form = ExtensionForm(formdata=None, data={
-            "deadline": standing.deadline.astimezone(campaign.zone).replace(tzinfo=None, second=0, microsecond=0)})
+            "deadline": local(standing.deadline, campaign.zone).replace(tzinfo=None, second=0, microsecond=0)})
     return render_template(
         "coordinator/submission.html", submission=submission, deliverable=deliverable, campaign=campaign,
         revisions=revisions, latest=revisions[-1] if revisions else None, a=a, b=b, diffs=diffs,

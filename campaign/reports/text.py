@@ -77,7 +77,6 @@ _WIDE_SOLID = _WIDE.pattern[1:-1].replace("\u2e80-\u303e", "\u2e80-\u2fff\u3001-
 _RUNS = re.compile("([" + _WIDE_SOLID + "]+)|([^\\s" + _WIDE.pattern[1:-1] + "]+)|(\\s)")
 
 
-@lru_cache(maxsize=256)
 def wrap(text: str, width: float) -> tuple[str, ...]:
     """The text cut into the lines a cell `width` half-characters (Latin-digit units) wide shows,
     keeping a little of the width spare for the renderer's rounding. Joined, the lines give back
@@ -88,6 +87,17 @@ def wrap(text: str, width: float) -> tuple[str, ...]:
     that would overflow it. Measured a run of like characters at a time, which gives the same
     lines as counting each character, many times faster (the 汇总表 measures every cell). The
     last few texts measured are remembered: the layout measures a cell more than once."""
+    if "\n" not in text:
+        # A line is never wider than 2 a character: wide ones take 2, and each half unit between
+        # kinds sits next to a narrow one, which takes 1. Latin text is exactly 1 a character.
+        usable = max(width - 0.3, 2.0)
+        if len(text) * (1 if text.isascii() else 2) <= usable:
+            return (text,) if text else ()
+    return _wrap(text, width)
+
+
+@lru_cache(maxsize=256)
+def _wrap(text: str, width: float) -> tuple[str, ...]:
     usable = max(width - 0.3, 2.0)
     lines = []
     paragraphs = (text or "").split("\n")
@@ -118,23 +128,36 @@ def wrap(text: str, width: float) -> tuple[str, ...]:
                 start, used, w = i, 0.0, cost
             used += w
             i += 1
-            # The rest of the run, a line's worth at a time.
-            while i < stop:
-                fit = int((usable - used) // cost)
-                while fit > 0 and used + fit * cost > usable:
-                    fit -= 1
-                while used + (fit + 1) * cost <= usable:
-                    fit += 1
-                if fit >= stop - i:
-                    used += (stop - i) * cost
-                    break
+            # The rest of the run: what still fits on this line, then whole lines.
+            fit = int((usable - used) // cost)
+            while fit > 0 and used + fit * cost > usable:
+                fit -= 1
+            while used + (fit + 1) * cost <= usable:
+                fit += 1
+            if stop - i <= fit:
+                used += (stop - i) * cost
+            else:
                 i += fit
                 lines.append(paragraph[start:i])
-                start, used = i, float(cost)
-                i += 1
+                step = _per_line(usable, cost)
+                closed = (stop - i - 1) // step
+                if closed:
+                    lines.extend(paragraph[j:j + step] for j in range(i, i + closed * step, step))
+                start = i + closed * step
+                used = float((stop - start) * cost)
             previous = wide
         lines.append(paragraph[start:] + end)
     return tuple(lines)
+
+
+def _per_line(usable: float, cost: int) -> int:
+    """How many characters of one cost fill a line."""
+    count = max(int(usable // cost), 1)
+    while count > 1 and count * cost > usable:
+        count -= 1
+    while (count + 1) * cost <= usable:
+        count += 1
+    return count
 
 
 def _wrap_by_character(text: str, width: float) -> list[str]:

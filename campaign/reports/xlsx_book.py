@@ -9,7 +9,8 @@ cell, which would reach back to rows already on disk; our builders write the cov
 blank cells with the area's format themselves).
 
 Merges and dropped row sizes go through the worksheet's own lists (`merge`, `row_info`,
-`row_sizes`), which XlsxWriter has no public call for: setup.cfg keeps XlsxWriter below 4 and
+`row_sizes`), which XlsxWriter has no public call for, and cells through its undecorated
+writers (`_write_string`, `_write_number`, `_write_blank`): setup.cfg keeps XlsxWriter below 4 and
 constraints.txt pins the version the tests pass with.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .text import looks_like_formula
+from .text import FORMULA_STARTS
 
 MAX_CELL_CHARS = 32767  # Excel's limit
 LINE_PT = 15.0  # one wrapped line of 10.5 pt text, with the taller CJK line box of WPS/LibreOffice
@@ -87,15 +88,26 @@ class SheetWriter:
         self.row = 0
         self.height = 0.0  # of the rows written so far, in points
         self.breaks: list[int] = []
+        self._rows: dict = {}
         for index, width in enumerate(widths):
             # In pixels (7 per digit width), so the file carries exactly `width` as its column width;
             # set_column would add Excel's 5-pixel cell padding on top.
             ws.set_column_pixels(index, index, width * 7)
 
+    def row_formats(self, styles: list[str] | str) -> tuple[list[Format], list[Format]]:
+        """Each column's format for a row in `styles` (one name, or one per column), plain and with
+        the quote prefix; made once per kind of row."""
+        key = styles if isinstance(styles, str) else tuple(styles)
+        found = self._rows.get(key)
+        if found is None:
+            names = [styles] * len(self.widths) if isinstance(styles, str) else list(styles)
+            found = self._rows[key] = ([self.formats(n) for n in names], [self.formats(n, True) for n in names])
+        return found
+
     def append(self, values: Iterable, styles: list[str] | str, height: float | None = None) -> int:
         """Write the next row: None and "" are blank cells with the style, ints numbers, anything
         else text (cut to what a cell holds, with the quote prefix when it starts like a formula)."""
-        ws, formats = self.ws, self.formats
+        ws = self.ws
         row = self.row  # 0-based index of the row being written
         self.row += 1
         if height is not None:
@@ -103,15 +115,17 @@ class SheetWriter:
             ws.set_row(row, round(height, 1))
         else:
             self.height += LINE_PT
-        single = styles if isinstance(styles, str) else None
+        plain, quoted = self.row_formats(styles)
+        # XlsxWriter's undecorated writers: the public ones first check for "A1" notation.
+        write_string, write_number, write_blank = ws._write_string, ws._write_number, ws._write_blank
         for col, value in enumerate(values):
-            style = single or styles[col]
             if value is None or value == "":
-                ws.write_blank(row, col, None, formats(style))
+                write_blank(row, col, None, plain[col])
             elif isinstance(value, int):
-                ws.write_number(row, col, value, formats(style))
+                write_number(row, col, value, plain[col])
             else:
-                ws.write_string(row, col, value[:MAX_CELL_CHARS], formats(style, looks_like_formula(value)))
+                write_string(row, col, value[:MAX_CELL_CHARS],
+                             (quoted if value.startswith(FORMULA_STARTS) else plain)[col])
         # Rows before this one are on disk now: drop what the sheet keeps of their heights, so
         # memory does not grow with the table.
         if height is not None and row:

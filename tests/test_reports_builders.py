@@ -429,3 +429,19 @@ def test_the_summary_keeps_its_first_breaks_when_there_are_more_than_excel_holds
     ws = limited["汇总表"]
     assert sorted(b.id for b in ws.row_breaks.brk) == breaks[:2]
     assert [c.value for c in ws[ws.max_row]] == [c.value for c in wb["汇总表"][wb["汇总表"].max_row]]
+
+
+def test_text_with_characters_beyond_the_bmp_is_cut_to_what_excel_counts_and_kept_whole():
+    """Excel (and XlsxWriter, which would cut the rest off) count a cell in UTF-16 units: 𠀀, a
+    rare CJK character beyond the BMP, counts 2."""
+    from campaign.reports.xlsx import cell_length, chunks
+
+    long = ("𠀀𠀁学习" * 5000 + "\n") * 2  # 40,002 characters, 60,002 UTF-16 units
+    assert all(cell_length(p) <= 32767 for p in chunks(long)) and "".join(chunks(long)) == long
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, documents=1) | {"study": long}), entry(2, annex1_data(2))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    numbers = [ws.cell(r, 1).value for r in range(first, ws.max_row + 1)]
+    pieces = [(ws.cell(r, 4).value or "").removeprefix("（组织开展学习情况，续）\n")
+              for r in range(first, first + numbers.index(2))]
+    assert "".join(pieces).replace("\n", "") == long.replace("\n", "")

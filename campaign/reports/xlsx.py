@@ -74,12 +74,29 @@ def block_merges(block: Block, rows: int) -> list[tuple[int, int, int, int]]:
     return merges
 
 
+def cell_length(text: str) -> int:
+    """Length as Excel counts it: in UTF-16 units, so a character beyond the BMP (many rare CJK
+    characters, emoji) counts 2."""
+    if len(text) <= MAX_CELL_CHARS // 2 or text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters from the start of `text` a cell of `limit` UTF-16 units holds."""
+    cut = min(len(text), limit)
+    while (over := cell_length(text[:cut]) - limit) > 0:
+        cut -= over  # each character dropped frees 1 or 2 units
+    return cut
+
+
 def chunks(text: str, limit: int = MAX_CELL_CHARS) -> list[str]:
     """Text cut into pieces a cell can hold, after a line break where possible; joined they give
     back the text exactly."""
     parts = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit) + 1 or limit
+    while cell_length(text) > limit:
+        fits = _fitting(text, limit)
+        cut = text.rfind("\n", 0, fits) + 1 or fits
         parts.append(text[:cut])
         text = text[cut:]
     return parts + [text]
@@ -89,7 +106,7 @@ def split_long_text(block: Block) -> Block:
     """A unit's text longer than a cell holds continues in the cells below, one piece per row,
     instead of one merged cell (which would cut it off)."""
     long = {c: chunks(block.grid[0][c]) for c in block.unit_columns
-            if isinstance(block.grid[0][c], str) and len(block.grid[0][c]) > MAX_CELL_CHARS}
+            if isinstance(block.grid[0][c], str) and cell_length(block.grid[0][c]) > MAX_CELL_CHARS}
     if not long:
         return block
     width = len(block.grid[0])

@@ -106,7 +106,8 @@ def bare_xlsx(layout, out) -> None:
                     ws.write_number(row, col, v, fmt(style))
                 else:
                     ws.write_string(row, col, v, fmt(style, looks_like_formula(v)))
-        ws.merge += merges
+        for r0, c0, r1, c1 in merges:  # as merge_range stores them, without rewriting the cells
+            ws.merge.append([r0, c0, r1, c1])
     wb.close()
 
 

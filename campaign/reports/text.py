@@ -142,7 +142,7 @@ def _wrap(text: str, width: float) -> tuple[str, ...]:
                 step = _per_line(usable, cost)
                 closed = (stop - i - 1) // step
                 if closed:
-                    lines.extend(paragraph[j:j + step] for j in range(i, i + closed * step, step))
+                    lines += [paragraph[j:j + step] for j in range(i, i + closed * step, step)]
                 start = i + closed * step
                 used = float((stop - start) * cost)
             previous = wide
@@ -150,6 +150,7 @@ def _wrap(text: str, width: float) -> tuple[str, ...]:
     return tuple(lines)
 
 
+@lru_cache(maxsize=64)
 def _per_line(usable: float, cost: int) -> int:
     """How many characters of one cost fill a line."""
     count = max(int(usable // cost), 1)

@@ -15,6 +15,7 @@ constraints.txt pins the version the tests pass with.
 """
 from __future__ import annotations
 
+from array import array
 from typing import BinaryIO, Iterable
 
 import xlsxwriter
@@ -77,6 +78,25 @@ class Formats:
         return found
 
 
+class Merges:
+    """The sheet's merged areas, 4 ints each in one array (16 bytes a merge, where a list of 4 ints
+    takes over 100): XlsxWriter writes them after every row, so they are kept to the end. It reads
+    them back as the sequence of (first_row, first_col, last_row, last_col) its own list holds."""
+
+    def __init__(self):
+        self.cells = array("l")
+
+    def append(self, area) -> None:
+        self.cells.extend(area)
+
+    def __len__(self) -> int:
+        return len(self.cells) // 4
+
+    def __iter__(self):
+        cells = self.cells
+        return ((cells[i], cells[i + 1], cells[i + 2], cells[i + 3]) for i in range(0, len(cells), 4))
+
+
 class SheetWriter:
     """Writes styled rows to a constant-memory sheet in order, keeping count, heights, merges and
     page breaks. Rows are numbered from 1 as Excel shows them; columns from 0."""
@@ -89,6 +109,7 @@ class SheetWriter:
         self.height = 0.0  # of the rows written so far, in points
         self.breaks: list[int] = []
         self._rows: dict = {}
+        ws.merge = Merges()
         for index, width in enumerate(widths):
             # In pixels (7 per digit width), so the file carries exactly `width` as its column width;
             # set_column would add Excel's 5-pixel cell padding on top.
@@ -137,7 +158,7 @@ class SheetWriter:
         """Merge an area given in sheet rows (from 1) and 0-based columns; its cells are written
         already (or about to be) as blanks with the area's style. Our merges never overlap."""
         if (r0, c0) != (r1, c1):
-            self.ws.merge.append([r0 - 1, c0, r1 - 1, c1])
+            self.ws.merge.append((r0 - 1, c0, r1 - 1, c1))
 
     def page_break(self, after_row: int) -> None:
         """A manual page break after the given sheet row (from 1), up to Excel's limit."""

@@ -130,7 +130,10 @@ def test_print_setup_for_a4_landscape():
     ws = wb["汇总表"]
     h = header_row(ws)
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    # One page wide (an absent fitToWidth is 1, the schema's default), as many pages tall as it takes.
+    assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.page_margins.left == ws.page_margins.right == 0.5 and ws.page_margins.top == 0.6
+    assert ws.print_options.horizontalCentered
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == f"${h}:${h + 1}" and ws.freeze_panes == f"A{h + 2}"
     assert "&P" in ws.oddFooter.center.text
@@ -392,3 +395,53 @@ def test_a_units_own_file_follows_the_forms_order(tmp_path):
     texts = [p.text for p in d.paragraphs]
     photos, essays = texts.index("相关信息和照片"), next(i for i, t in enumerate(texts) if t.startswith("优秀学习感想或体会1"))
     assert photos < essays  # 照片 comes before the 体会, as in the form
+
+
+def test_page_breaks_beyond_excels_limit_are_left_to_the_spreadsheet():
+    """Excel keeps at most 1,023 manual page breaks: the first 1,023 are written, every row after
+    them still is, and those pages break where the spreadsheet program puts them."""
+    from campaign.reports.xlsx_book import MAX_PAGE_BREAKS, Formats, SheetWriter, new_workbook
+
+    out = io.BytesIO()
+    wb = new_workbook(out)
+    sheet = SheetWriter(wb.add_worksheet("汇总表"), Formats(wb), [5.5, 14])
+    for i in range(1, 1101):
+        sheet.append([i, f"第{i}单位"], "rollup_text", 21)
+        sheet.page_break(sheet.row)
+    sheet.finish()
+    wb.close()
+    ws = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["汇总表"]
+    assert MAX_PAGE_BREAKS == 1023
+    assert sorted(b.id for b in ws.row_breaks.brk) == list(range(1, 1024))
+    assert ws.max_row == 1100 and ws.cell(1100, 2).value == "第1100单位" and ws.row_dimensions[1100].height == 21
+
+
+def test_the_summary_keeps_its_first_breaks_when_there_are_more_than_excel_holds(monkeypatch):
+    from campaign.reports import xlsx_book
+
+    r = annex1_rollup([entry(1, annex1_data(1, cell_chars=300, documents=1)),
+                       entry(2, annex1_data(2, cell_chars=2000, documents=1))])
+    wb, _ = xlsx_of(r)
+    breaks = sorted(b.id for b in wb["汇总表"].row_breaks.brk)
+    assert len(breaks) >= 3
+    monkeypatch.setattr(xlsx_book, "MAX_PAGE_BREAKS", 2)
+    limited, _ = xlsx_of(r)
+    ws = limited["汇总表"]
+    assert sorted(b.id for b in ws.row_breaks.brk) == breaks[:2]
+    assert [c.value for c in ws[ws.max_row]] == [c.value for c in wb["汇总表"][wb["汇总表"].max_row]]
+
+
+def test_text_with_characters_beyond_the_bmp_is_cut_to_what_excel_counts_and_kept_whole():
+    """Excel (and XlsxWriter, which would cut the rest off) count a cell in UTF-16 units: 𠀀, a
+    rare CJK character beyond the BMP, counts 2."""
+    from campaign.reports.xlsx import cell_length, chunks
+
+    long = ("𠀀𠀁学习" * 5000 + "\n") * 2  # 40,002 characters, 60,002 UTF-16 units
+    assert all(cell_length(p) <= 32767 for p in chunks(long)) and "".join(chunks(long)) == long
+    wb, _ = xlsx_of(annex1_rollup([entry(1, annex1_data(1, documents=1) | {"study": long}), entry(2, annex1_data(2))]))
+    ws = wb["汇总表"]
+    first = header_row(ws) + 2
+    numbers = [ws.cell(r, 1).value for r in range(first, ws.max_row + 1)]
+    pieces = [(ws.cell(r, 4).value or "").removeprefix("（组织开展学习情况，续）\n")
+              for r in range(first, first + numbers.index(2))]
+    assert "".join(pieces).replace("\n", "") == long.replace("\n", "")

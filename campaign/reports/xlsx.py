@@ -1,4 +1,4 @@
-"""附件1 汇总表 (.xlsx), streamed row by row with openpyxl's write-only mode.
+"""附件1 汇总表 (.xlsx), streamed row by row with XlsxWriter's constant-memory mode (xlsx_book.py).
 
 Every cell is written as a string (a leading =, +, -, @ stays text, shown with Excel's quote
 prefix so editing the cell keeps it text); row heights are computed from the wrapped text
@@ -8,107 +8,26 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
 from .data import Rollup, UnitEntry, summary_title
 from .layout import Block, Column, contact_groups, header_rows, table_columns, unit_block
 from .paging import Pager, Slice, slice_block
-from .text import Cleaner, looks_like_formula, wrapped_lines
+from .text import Cleaner, wrapped_lines
+from .xlsx_book import LINE_PT, MAX_CELL_CHARS, Formats, SheetWriter, new_workbook, set_up_page
 
-LINE_PT = 15.0  # one wrapped line of 10.5 pt text, with the taller CJK line box of WPS/LibreOffice
 PAD_PT = 6.0
 MAX_ROW_PT = 409.0  # Excel's limit
-MAX_CELL_CHARS = 32767  # Excel's limit
 HEADER_ROW_PT = 22
 
-_thin = Side(style="thin", color="000000")
-_border = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 
-
-def named_styles() -> list[NamedStyle]:
-    def style(name, font, horizontal="left", border=True, wrap=True):
-        # Long text reads from the top of its cell; titles, headers and short values are centred.
-        vertical = "top" if name == "rollup_text" else "center"
-        return NamedStyle(name=name, font=font, border=_border if border else Border(),
-                          alignment=Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap))
-
-    return [
-        style("rollup_title", Font(name="方正小标宋简体", size=18), "center", border=False),
-        style("rollup_note", Font(name="宋体", size=11), "left", border=False),
-        style("rollup_head", Font(name="黑体", size=11), "center"),
-        style("rollup_label", Font(name="黑体", size=12), "left", border=False),
-        style("rollup_text", Font(name="宋体", size=10.5), "left"),
-        style("rollup_center", Font(name="宋体", size=10.5), "center"),
-    ]
-
-
-class SheetWriter:
-    """Appends styled rows to a write-only sheet, keeping count, heights and merges."""
-
-    def __init__(self, ws: Worksheet, widths: list[float]):
-        self.ws = ws
-        self.widths = widths
-        self.row = 0
-        self.height = 0.0  # of the rows written so far, in points
-        self._styles: dict[str, StyleArray] = {}
-        for index, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-
-    def cell(self, value, style: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws)
-        # Copy the named style's resolved ids instead of resolving the name for every cell.
-        prototype = self._styles.get(style)
-        if prototype is None:
-            cell.style = style
-            prototype = self._styles[style] = StyleArray(cell._style)
-        else:
-            cell._style = StyleArray(prototype)
-        if value is None or value == "":
-            return cell
-        if isinstance(value, int):
-            cell.value = value
-            return cell
-        # Set the string directly: openpyxl would otherwise turn "=…" into a formula and "#N/A"
-        # into an error value.
-        cell._value = value[:MAX_CELL_CHARS]
-        cell.data_type = "s"
-        if looks_like_formula(value):
-            cell.quotePrefix = True
-        return cell
-
-    def append(self, cells: list, height: float | None = None) -> int:
-        self.row += 1
-        self.height += height if height is not None else LINE_PT
-        if height is not None:
-            self.ws.row_dimensions[self.row].height = round(height, 1)
-        self.ws.append(cells)
-        # The row is on disk now: drop its dimensions so memory does not grow with the table.
-        self.ws.row_dimensions.pop(self.row, None)
-        return self.row
-
-    def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
-        """Merge an area given in sheet rows and 0-based columns."""
-        if (r0, c0) != (r1, c1):
-            # Straight into the set: MultiCellRange.add compares with every range already there,
-            # which is quadratic over a national table; our merges never overlap.
-            self.ws.merged_cells.ranges.add(CellRange(min_col=c0 + 1, min_row=r0, max_col=c1 + 1, max_row=r1))
-
-    def note(self, text: str, style: str = "rollup_note", height: float | None = None) -> None:
-        """A line across the whole table width."""
-        span = len(self.widths)
-        if height is None:
-            height = wrapped_lines(text, sum(self.widths)) * (LINE_PT + 1) + PAD_PT
-        row = self.append([self.cell(text, style)] + [self.cell(None, style) for _ in range(span - 1)],
-                          min(height, MAX_ROW_PT))
-        self.merge(row, 0, row, span - 1)
+def note(sheet: SheetWriter, text: str, style: str = "rollup_note", height: float | None = None) -> None:
+    """A line across the whole table width."""
+    span = len(sheet.widths)
+    if height is None:
+        height = wrapped_lines(text, sum(sheet.widths)) * (LINE_PT + 1) + PAD_PT
+    row = sheet.append([text] + [None] * (span - 1), style, min(height, MAX_ROW_PT))
+    sheet.merge(row, 0, row, span - 1)
 
 
 def _need(text, width: float) -> float:
@@ -155,12 +74,29 @@ def block_merges(block: Block, rows: int) -> list[tuple[int, int, int, int]]:
     return merges
 
 
+def cell_length(text: str) -> int:
+    """Length as Excel counts it: in UTF-16 units, so a character beyond the BMP (many rare CJK
+    characters, emoji) counts 2."""
+    if len(text) <= MAX_CELL_CHARS // 2 or text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters from the start of `text` a cell of `limit` UTF-16 units holds."""
+    cut = min(len(text), limit)
+    while (over := cell_length(text[:cut]) - limit) > 0:
+        cut -= over  # each character dropped frees 1 or 2 units
+    return cut
+
+
 def chunks(text: str, limit: int = MAX_CELL_CHARS) -> list[str]:
     """Text cut into pieces a cell can hold, after a line break where possible; joined they give
     back the text exactly."""
     parts = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit) + 1 or limit
+    while cell_length(text) > limit:
+        fits = _fitting(text, limit)
+        cut = text.rfind("\n", 0, fits) + 1 or fits
         parts.append(text[:cut])
         text = text[cut:]
     return parts + [text]
@@ -170,7 +106,7 @@ def split_long_text(block: Block) -> Block:
     """A unit's text longer than a cell holds continues in the cells below, one piece per row,
     instead of one merged cell (which would cut it off)."""
     long = {c: chunks(block.grid[0][c]) for c in block.unit_columns
-            if isinstance(block.grid[0][c], str) and len(block.grid[0][c]) > MAX_CELL_CHARS}
+            if isinstance(block.grid[0][c], str) and cell_length(block.grid[0][c]) > MAX_CELL_CHARS}
     if not long:
         return block
     width = len(block.grid[0])
@@ -196,7 +132,7 @@ def write_slice(sheet: SheetWriter, piece: Slice, unit_columns: tuple[int, ...],
     values = piece.grid[0]
     height = max(_need(v, sum(sheet.widths[c:spans.get(c, c) + 1])) for c, v in enumerate(values) if v is not None)
     styles = _styles(columns)
-    row = sheet.append([sheet.cell(v, styles[c]) for c, v in enumerate(values)], min(height, MAX_ROW_PT))
+    row = sheet.append(values, styles, min(height, MAX_ROW_PT))
     for c0, c1 in spans.items():
         sheet.merge(row, c0, row, c1)
 
@@ -208,7 +144,7 @@ def write_block(sheet: SheetWriter, block: Block, columns: list[Column]) -> None
     styles = _styles(columns)
     for r, height in enumerate(heights):
         values = block.grid[r] if r < len(block.grid) else [None] * len(columns)
-        sheet.append([sheet.cell(v, styles[c]) for c, v in enumerate(values)], height)
+        sheet.append(values, styles, height)
     for r0, c0, r1, c1 in block_merges(block, len(heights)):
         sheet.merge(first + r0, c0, first + r1, c1)
 
@@ -227,47 +163,30 @@ def page_lines(widths: list[float], header_pt: float) -> int:
     return int((PRINT_HEIGHT_PT / scale - header_pt) * PAGE_MARGIN / LINE_PT)
 
 
-def _setup_page(ws: Worksheet, header_first: int, header_last: int) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_title_rows = f"{header_first}:{header_last}"
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 10
-    ws.evenFooter.center.text = "第 &P 页，共 &N 页"
-
-
 def build_summary_xlsx(rollup: Rollup, out: BinaryIO, *, unit: UnitEntry | None = None) -> Cleaner:
     """Write the 汇总表 (or, given `unit`, that unit's own table) to `out`; return the cleaner,
     which names the units whose text had characters removed."""
     cleaner = Cleaner()
-    wb = Workbook(write_only=True)
-    for style in named_styles():
-        wb.add_named_style(style)
+    wb = new_workbook(out)
+    formats = Formats(wb)
     per_unit = unit is not None
     columns = table_columns(rollup.form, per_unit=per_unit)
-    ws = wb.create_sheet(rollup.short_title or "汇总表" if per_unit else "汇总表")
-    sheet = SheetWriter(ws, [c.width for c in columns])
+    ws = wb.add_worksheet(rollup.short_title or "汇总表" if per_unit else "汇总表")
+    sheet = SheetWriter(ws, formats, [c.width for c in columns])
     # Header position must be known before the first row is written (freeze panes, print titles).
     intro = _intro_lines(rollup, unit, cleaner)
     header_first = len(intro) + 2 + (1 if per_unit else 0)
-    ws.freeze_panes = f"A{header_first + 2}"
-    _setup_page(ws, header_first, header_first + 1)
+    set_up_page(ws, header_first, header_first + 1)
 
     title = rollup.deliverable_title if per_unit else summary_title(rollup.deliverable_title)
     if per_unit:
-        sheet.note(rollup.short_title, "rollup_label", 24)
-    sheet.note(title, "rollup_title", 36)
+        note(sheet, rollup.short_title, "rollup_label", 24)
+    note(sheet, title, "rollup_title", 36)
     for line in intro:
-        sheet.note(line)
+        note(sheet, line)
     top, bottom, merges = header_rows(columns)
-    sheet.append([sheet.cell(v, "rollup_head") for v in top], HEADER_ROW_PT)
-    sheet.append([sheet.cell(v, "rollup_head") for v in bottom], HEADER_ROW_PT)
+    sheet.append(top, "rollup_head", HEADER_ROW_PT)
+    sheet.append(bottom, "rollup_head", HEADER_ROW_PT)
     for r0, c0, r1, c1 in merges:
         sheet.merge(header_first + r0, c0, header_first + r1, c1)
 
@@ -282,15 +201,16 @@ def build_summary_xlsx(rollup: Rollup, out: BinaryIO, *, unit: UnitEntry | None 
         for piece in slice_block(block, columns, sheet.widths, pager, f"{name}（续）", PAD_PT / LINE_PT,
                                  row_lines=int((MAX_ROW_PT - PAD_PT) / LINE_PT)):
             if piece.starts_page and sheet.row > header_first + 1:
-                ws.row_breaks.append(Break(id=sheet.row))
+                sheet.page_break(sheet.row)
             write_slice(sheet, piece, block.unit_columns, columns)
     if per_unit:
         for label, keys in contact_groups(rollup.form):
             value = " ".join(str(unit.data.get(k) or "").strip() for k in keys).strip()
-            sheet.note(f"{label}：{cleaner(value, unit.unit_name)}")
-    else:
-        _status_sheet(wb, rollup, cleaner)
-    wb.save(out)
+            note(sheet, f"{label}：{cleaner(value, unit.unit_name)}")
+    sheet.finish()
+    if not per_unit:
+        _status_sheet(wb, formats, rollup, cleaner)
+    wb.close()
     return cleaner
 
 
@@ -307,17 +227,17 @@ STATUS_COLUMNS = [("序号", 5.5), ("单位", 24), ("状态", 8), ("报送时间
                   ("回执编号", 22), ("联系人", 24), ("电子邮箱", 24), ("已催报次数", 11), ("备注", 30)]
 
 
-def _status_sheet(wb: Workbook, rollup: Rollup, cleaner: Cleaner) -> None:
+def _status_sheet(wb: xlsxwriter.Workbook, formats: Formats, rollup: Rollup, cleaner: Cleaner) -> None:
     """报送情况: every recipient unit, reported or not (written after the table, so it can name
     the units whose text had characters removed)."""
-    ws = wb.create_sheet("报送情况")
-    sheet = SheetWriter(ws, [w for _, w in STATUS_COLUMNS])
-    ws.freeze_panes = "A4"
-    _setup_page(ws, 3, 3)
-    sheet.note("报送情况", "rollup_title", 30)
-    sheet.note(rollup.head_line)
-    sheet.append([sheet.cell(label, "rollup_head") for label, _ in STATUS_COLUMNS], 22)
+    ws = wb.add_worksheet("报送情况")
+    sheet = SheetWriter(ws, formats, [w for _, w in STATUS_COLUMNS])
+    set_up_page(ws, 3, 3)
+    note(sheet, "报送情况", "rollup_title", 30)
+    note(sheet, rollup.head_line)
+    sheet.append([label for label, _ in STATUS_COLUMNS], "rollup_head", 22)
     removed = set(cleaner.units)
+    styles = ["rollup_center" if c in (0, 2, 3, 8) else "rollup_text" for c in range(len(STATUS_COLUMNS))]
     for number, entry in enumerate(rollup.entries(), start=1):
         name = entry.unit_name
         values = [number, cleaner(name, name), entry.state_label, rollup.short_time(entry.submitted_at),
@@ -325,7 +245,6 @@ def _status_sheet(wb: Workbook, rollup: Rollup, cleaner: Cleaner) -> None:
                   cleaner(entry.email, name), entry.reminders,
                   "填报内容中无法保存的控制字符已删除" if name in removed else ""]
         height = max(_need(v, STATUS_COLUMNS[c][1]) for c, v in enumerate(values))
-        sheet.append([sheet.cell(v, "rollup_center" if c in (0, 2, 3, 8) else "rollup_text")
-                      for c, v in enumerate(values)], height)
+        sheet.append(values, styles, height)
     if cleaner.message:
-        sheet.note(cleaner.message)
+        note(sheet, cleaner.message)

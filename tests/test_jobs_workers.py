@@ -52,7 +52,7 @@ def test_an_import_answers_at_once_and_a_worker_sends_each_link_exactly_once(
     assert len(smtp_server.messages) == UNITS
     status = client.get(f"/jobs/{job_id}.json").get_json()
     assert status == {"state": "done", "label": "已完成", "total": UNITS, "done": UNITS, "failed": 0, "percent": 100,
-                      "message": f"已向 {UNITS} 个新账号发送设置密码的链接。", "finished": True}
+                      "message": f"已向 {UNITS} 个新账号发送设置密码的链接。", "finished": True, "is_failed": False}
     print(f"confirm answered in {answered_in:.2f} s")
 
 

@@ -445,3 +445,64 @@ def test_text_with_characters_beyond_the_bmp_is_cut_to_what_excel_counts_and_kep
     pieces = [(ws.cell(r, 4).value or "").removeprefix("（组织开展学习情况，续）\n")
               for r in range(first, first + numbers.index(2))]
     assert "".join(pieces).replace("\n", "") == long.replace("\n", "")
+
+
+def test_rows_are_written_as_xlsxwriter_writes_the_same_cells():
+    """The sheet's rows are serialised by SheetWriter itself: the file is byte for byte what
+    XlsxWriter's own cell writers make of the same cells, row heights and formats (escapes, control
+    characters, a literal _x0041_, whitespace kept, formula-like text quoted, text cut to what a
+    cell holds in UTF-16 units)."""
+    import zipfile
+
+    from campaign.reports.text import FORMULA_STARTS
+    from campaign.reports.xlsx_book import MAX_CELL_CHARS, Formats, SheetWriter, new_workbook
+
+    rows = [
+        (["标题", None, ""], "rollup_title", 36),
+        ([1, '单位&<>"\'', " lead", "trail ", "=SUM(A1)", "-3", "@x", "\tx", "\rx", "+1"],
+         ["rollup_center"] + ["rollup_text"] * 9, 15.04),
+        ([2, "_x0041_ and \x01 ctl \ufffe\uffff", "a\nb\n", "\n", "文字" * 20000, "𠀀" * 20000, "\u3000全角\u3000"],
+         "rollup_text", 409),
+        ([True, 0, -5, 12345678901234567], "rollup_center", 15),
+        (["x"], "rollup_note", None),
+        ([None, None], "rollup_text", 21.37),
+        (["after"], "rollup_text", 15.0),
+    ]
+
+    def ours():
+        out = io.BytesIO()
+        wb = new_workbook(out)
+        sheet = SheetWriter(wb.add_worksheet("s"), Formats(wb), [5] * 10)
+        for values, styles, height in rows:
+            sheet.append(values, styles, height)
+        wb.close()
+        return out.getvalue()
+
+    def xlsxwriters():
+        out = io.BytesIO()
+        wb = new_workbook(out)
+        formats = Formats(wb)
+        ws = wb.add_worksheet("s")
+        ws.set_column_pixels(0, 9, 35)
+        for r, (values, styles, height) in enumerate(rows):
+            if height is not None:
+                ws.set_row(r, round(height, 1))
+            for c, v in enumerate(values):
+                style = styles if isinstance(styles, str) else styles[c]
+                if v is None or v == "":
+                    ws.write_blank(r, c, None, formats(style))
+                elif isinstance(v, int):
+                    ws.write_number(r, c, v, formats(style))
+                else:
+                    ws.write_string(r, c, v[:MAX_CELL_CHARS], formats(style, v.startswith(FORMULA_STARTS)))
+        wb.close()
+        return out.getvalue()
+
+    mine, theirs = (zipfile.ZipFile(io.BytesIO(data)) for data in (ours(), xlsxwriters()))
+    assert sorted(mine.namelist()) == sorted(theirs.namelist())
+    for name in theirs.namelist():
+        if name != "docProps/core.xml":  # holds the time of writing
+            assert mine.read(name) == theirs.read(name), name
+    ws = openpyxl.load_workbook(io.BytesIO(ours()))["s"]
+    assert ws["B2"].value == '单位&<>"\'' and ws["C2"].value == " lead" and ws["E2"].quotePrefix
+    assert ws.row_dimensions[1].height == 36 and ws.row_dimensions[3].height == 408.75  # whole pixels

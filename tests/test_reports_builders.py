@@ -506,3 +506,32 @@ def test_rows_are_written_as_xlsxwriter_writes_the_same_cells():
     ws = openpyxl.load_workbook(io.BytesIO(ours()))["s"]
     assert ws["B2"].value == '单位&<>"\'' and ws["C2"].value == " lead" and ws["E2"].quotePrefix
     assert ws.row_dimensions[1].height == 36 and ws.row_dimensions[3].height == 408.75  # whole pixels
+
+
+def test_slices_carry_the_lines_of_the_cells_as_written():
+    """Row heights come from the line counts slicing measured: they are the lines of each value as
+    written (continuation labels, a cut at a blank line, texts run on over empty columns), so the
+    rows are as tall as measuring every written cell again would make them."""
+    from campaign.reports.layout import unit_block
+    from campaign.reports.paging import Pager, line_count, slice_block
+    from campaign.reports.text import Cleaner
+
+    blank_lines = "\n\n".join(text_of(120, i) for i in range(40)) + "\n\n"
+    r = annex1_rollup([entry(1, annex1_data(1, 300, documents=2)),
+                       entry(2, annex1_data(2, 6000, documents=1) | {"study": blank_lines}),
+                       entry(3, annex1_data(3, 30000, documents=0)),
+                       entry(4, annex1_data(4, 20, documents=30))])
+    columns = table_columns(r.form)
+    widths = [c.width for c in columns]
+    pager = Pager(60)
+    checked = 0
+    for number, e in enumerate(r.reported(), start=1):
+        block = unit_block(e, columns, number, r, Cleaner())
+        for piece in slice_block(block, columns, widths, pager, f"{e.unit_name}（续）", 0.4, row_lines=26):
+            spans = {c0: c1 for _, c0, _, c1 in piece.merges if c1 > c0 and c0 in block.unit_columns}
+            for row, lines in zip(piece.grid, piece.cell_lines):
+                for c, value in enumerate(row):
+                    expected = 1 if isinstance(value, int) else line_count(value, sum(widths[c:spans.get(c, c) + 1]))
+                    assert max(lines[c], 1) == max(expected, 1), (number, c, value)
+                    checked += 1
+    assert checked > 100

@@ -1,4 +1,5 @@
 """Rollup builders, without HTTP or a database: each output is re-read and checked against the notice."""
+import dataclasses
 import io
 import zipfile
 
@@ -99,6 +100,12 @@ def test_characters_xml_cannot_hold_are_removed_and_the_units_named():
     notes = [row[-1] for row in status.iter_rows(values_only=True)]
     assert "填报内容中无法保存的控制字符已删除" in notes
     assert any("第1单位市场监督管理局" in str(row[0]) for row in status.iter_rows(values_only=True))
+    # Rows are as tall as their text: the 备注 (17 characters in a column 30 wide) and a 回执编号
+    # (22 characters, 22 wide) take two lines; a unit that has not reported, with neither, one.
+    assert [status.row_dimensions[r].height for r in range(4, 6)] == [2 * LINE_PT + 6] * 2
+    short = dataclasses.replace(entry(2, annex1_data(2)), receipt_no="HZ-2")
+    other, _ = xlsx_of(annex1_rollup([entry(1, data), short]))
+    assert other["报送情况"].cell(5, 6).value == "HZ-2" and other["报送情况"].row_dimensions[5].height == LINE_PT + 6
 
 
 def test_a_block_taller_than_a_page_continues_in_slices_that_name_the_unit():

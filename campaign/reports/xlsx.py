@@ -254,13 +254,16 @@ def _status_sheet(wb: xlsxwriter.Workbook, formats: Formats, rollup: Rollup, cle
     sheet.append([label for label, _ in STATUS_COLUMNS], "rollup_head", 22)
     removed = set(cleaner.units)
     styles = ["rollup_center" if c in (0, 2, 3, 8) else "rollup_text" for c in range(len(STATUS_COLUMNS))]
+    one_line = [width - 0.3 for _, width in STATUS_COLUMNS]  # as wrap() keeps a little spare
     for number, entry in enumerate(rollup.entries(), start=1):
         name = entry.unit_name
         values = [number, cleaner(name, name), entry.state_label, rollup.short_time(entry.submitted_at),
                   entry.standing.late_text, entry.receipt_no or "", cleaner(entry.contact, name),
                   cleaner(entry.email, name), entry.reminders,
                   "填报内容中无法保存的控制字符已删除" if name in removed else ""]
-        height = max(_need(v, STATUS_COLUMNS[c][1]) for c, v in enumerate(values))
+        # Most values fit one line at a glance (no line break, at most 2 a character): only the rest are wrapped.
+        height = max([_need(v, STATUS_COLUMNS[c][1]) for c, v in enumerate(values)
+                      if isinstance(v, str) and ("\n" in v or len(v) * 2 > one_line[c])] + [LINE_PT + PAD_PT])
         sheet.append(values, styles, height)
     if cleaner.message:
         note(sheet, cleaner.message)

@@ -459,7 +459,8 @@ def test_rows_are_written_as_xlsxwriter_writes_the_same_cells():
     XlsxWriter's own cell writers make of the same cells, row heights and formats (escapes, control
     characters, a literal _x0041_, whitespace kept, formula-like text quoted, text cut to what a
     cell holds in UTF-16 units)."""
-    import zipfile
+    import pytest
+    import xlsxwriter
 
     from campaign.reports.text import FORMULA_STARTS
     from campaign.reports.xlsx_book import MAX_CELL_CHARS, Formats, SheetWriter, new_workbook
@@ -513,6 +514,11 @@ def test_rows_are_written_as_xlsxwriter_writes_the_same_cells():
     ws = openpyxl.load_workbook(io.BytesIO(ours()))["s"]
     assert ws["B2"].value == '单位&<>"\'' and ws["C2"].value == " lead" and ws["E2"].quotePrefix
     assert ws.row_dimensions[1].height == 36 and ws.row_dimensions[3].height == 408.75  # whole pixels
+    # Only a constant-memory sheet has a row file to write to.
+    in_memory = xlsxwriter.Workbook(io.BytesIO())
+    with pytest.raises(ValueError, match="constant_memory"):
+        SheetWriter(in_memory.add_worksheet("s"), Formats(in_memory), [5])
+    in_memory.close()
 
 
 def test_slices_carry_the_lines_of_the_cells_as_written():

@@ -110,6 +110,8 @@ class SheetWriter:
     page breaks. Rows are numbered from 1 as Excel shows them; columns from 0."""
 
     def __init__(self, ws: Worksheet, formats: Formats, widths: list[float]):
+        if not ws.constant_memory:  # rows go straight to the sheet's row file, which only that mode has
+            raise ValueError("SheetWriter needs a constant_memory workbook (new_workbook)")
         self.ws = ws
         self.formats = formats
         self.widths = widths

@@ -1,4 +1,5 @@
 """Rollup builders, without HTTP or a database: each output is re-read and checked against the notice."""
+import dataclasses
 import io
 import zipfile
 
@@ -99,6 +100,12 @@ def test_characters_xml_cannot_hold_are_removed_and_the_units_named():
     notes = [row[-1] for row in status.iter_rows(values_only=True)]
     assert "填报内容中无法保存的控制字符已删除" in notes
     assert any("第1单位市场监督管理局" in str(row[0]) for row in status.iter_rows(values_only=True))
+    # Rows are as tall as their text: the 备注 (17 characters in a column 30 wide) and a 回执编号
+    # (22 characters, 22 wide) take two lines; a unit that has not reported, with neither, one.
+    assert [status.row_dimensions[r].height for r in range(4, 6)] == [2 * LINE_PT + 6] * 2
+    short = dataclasses.replace(entry(2, annex1_data(2)), receipt_no="HZ-2")
+    other, _ = xlsx_of(annex1_rollup([entry(1, data), short]))
+    assert other["报送情况"].cell(5, 6).value == "HZ-2" and other["报送情况"].row_dimensions[5].height == LINE_PT + 6
 
 
 def test_a_block_taller_than_a_page_continues_in_slices_that_name_the_unit():
@@ -445,3 +452,99 @@ def test_text_with_characters_beyond_the_bmp_is_cut_to_what_excel_counts_and_kep
     pieces = [(ws.cell(r, 4).value or "").removeprefix("（组织开展学习情况，续）\n")
               for r in range(first, first + numbers.index(2))]
     assert "".join(pieces).replace("\n", "") == long.replace("\n", "")
+
+
+def test_rows_are_written_as_xlsxwriter_writes_the_same_cells():
+    """The sheet's rows are serialised by SheetWriter itself: the file is byte for byte what
+    XlsxWriter's own cell writers make of the same cells, row heights and formats (escapes, control
+    characters, a literal _x0041_, whitespace kept, formula-like text quoted, text cut to what a
+    cell holds in UTF-16 units)."""
+    import pytest
+    import xlsxwriter
+
+    from campaign.reports.text import FORMULA_STARTS
+    from campaign.reports.xlsx_book import MAX_CELL_CHARS, Formats, SheetWriter, new_workbook
+
+    rows = [
+        (["标题", None, ""], "rollup_title", 36),
+        ([1, '单位&<>"\'', " lead", "trail ", "=SUM(A1)", "-3", "@x", "\tx", "\rx", "+1"],
+         ["rollup_center"] + ["rollup_text"] * 9, 15.04),
+        ([2, "_x0041_ and \x01 ctl \ufffe\uffff", "a\nb\n", "\n", "文字" * 20000, "𠀀" * 20000, "\u3000全角\u3000"],
+         "rollup_text", 409),
+        ([True, 0, -5, 12345678901234567], "rollup_center", 15),
+        (["x"], "rollup_note", None),
+        ([None, None], "rollup_text", 21.37),
+        (["after"], "rollup_text", 15.0),
+    ]
+
+    def ours():
+        out = io.BytesIO()
+        wb = new_workbook(out)
+        sheet = SheetWriter(wb.add_worksheet("s"), Formats(wb), [5] * 10)
+        for values, styles, height in rows:
+            sheet.append(values, styles, height)
+        wb.close()
+        return out.getvalue()
+
+    def xlsxwriters():
+        out = io.BytesIO()
+        wb = new_workbook(out)
+        formats = Formats(wb)
+        ws = wb.add_worksheet("s")
+        ws.set_column_pixels(0, 9, 35)
+        for r, (values, styles, height) in enumerate(rows):
+            if height is not None:
+                ws.set_row(r, round(height, 1))
+            for c, v in enumerate(values):
+                style = styles if isinstance(styles, str) else styles[c]
+                if v is None or v == "":
+                    ws.write_blank(r, c, None, formats(style))
+                elif isinstance(v, int):
+                    ws.write_number(r, c, v, formats(style))
+                else:
+                    ws.write_string(r, c, v[:MAX_CELL_CHARS], formats(style, v.startswith(FORMULA_STARTS)))
+        wb.close()
+        return out.getvalue()
+
+    mine, theirs = (zipfile.ZipFile(io.BytesIO(data)) for data in (ours(), xlsxwriters()))
+    assert sorted(mine.namelist()) == sorted(theirs.namelist())
+    for name in theirs.namelist():
+        if name != "docProps/core.xml":  # holds the time of writing
+            assert mine.read(name) == theirs.read(name), name
+    ws = openpyxl.load_workbook(io.BytesIO(ours()))["s"]
+    assert ws["B2"].value == '单位&<>"\'' and ws["C2"].value == " lead" and ws["E2"].quotePrefix
+    assert ws.row_dimensions[1].height == 36 and ws.row_dimensions[3].height == 408.75  # whole pixels
+    # Only a constant-memory sheet has a row file to write to.
+    in_memory = xlsxwriter.Workbook(io.BytesIO())
+    with pytest.raises(ValueError, match="constant_memory"):
+        SheetWriter(in_memory.add_worksheet("s"), Formats(in_memory), [5])
+    in_memory.close()
+
+
+def test_slices_carry_the_lines_of_the_cells_as_written():
+    """Row heights come from the line counts slicing measured: they are the lines of each value as
+    written (continuation labels, a cut at a blank line, texts run on over empty columns), so the
+    rows are as tall as measuring every written cell again would make them."""
+    from campaign.reports.layout import unit_block
+    from campaign.reports.paging import Pager, line_count, slice_block
+    from campaign.reports.text import Cleaner
+
+    blank_lines = "\n\n".join(text_of(120, i) for i in range(40)) + "\n\n"
+    r = annex1_rollup([entry(1, annex1_data(1, 300, documents=2)),
+                       entry(2, annex1_data(2, 6000, documents=1) | {"study": blank_lines}),
+                       entry(3, annex1_data(3, 30000, documents=0)),
+                       entry(4, annex1_data(4, 20, documents=30))])
+    columns = table_columns(r.form)
+    widths = [c.width for c in columns]
+    pager = Pager(60)
+    checked = 0
+    for number, e in enumerate(r.reported(), start=1):
+        block = unit_block(e, columns, number, r, Cleaner())
+        for piece in slice_block(block, columns, widths, pager, f"{e.unit_name}（续）", 0.4, row_lines=26):
+            spans = {c0: c1 for _, c0, _, c1 in piece.merges if c1 > c0 and c0 in block.unit_columns}
+            for row, lines in zip(piece.grid, piece.cell_lines):
+                for c, value in enumerate(row):
+                    expected = 1 if isinstance(value, int) else line_count(value, sum(widths[c:spans.get(c, c) + 1]))
+                    assert max(lines[c], 1) == max(expected, 1), (number, c, value)
+                    checked += 1
+    assert checked > 100

@@ -143,6 +143,9 @@ class Slice:
     lines: int  # its height in lines
     split: bool = False  # taller than a page: let the row break across pages
     starts_page: bool = False
+    # Each cell's wrapped lines at its width (across its columns where a text runs on over empty
+    # ones), as `line_count` gives them, except that a number is 1: measured once, while slicing.
+    cell_lines: list[list[int]] | None = None
 
 
 @dataclass
@@ -177,18 +180,18 @@ def slice_block(block: Block, columns: list[Column], widths: list[float], pager:
     head = block.grid[0]
     rest = {c: str(head[c]) for c in sorted(unit_cols) if columns[c].kind == "text" and isinstance(head[c], str)
             and head[c].strip()}
-    row_heights = [max([line_count(v, widths[c]) for c, v in enumerate(row) if c not in unit_cols] + [1])
-                   for row in block.grid]
+    counts = [[0 if c in unit_cols else line_count(v, widths[c]) for c, v in enumerate(row)] for row in block.grid]
+    row_heights = [max(row + [1]) for row in counts]  # unit columns count 0 here
+    head_lines = {c: line_count(head[c], widths[c]) for c in unit_cols}
     rows = list(range(len(block.grid)))
     slices: list[Slice] = []
-    whole = max([sum(row_heights) + row_pad * len(rows)]
-                + [line_count(head[c], widths[c]) + row_pad for c in unit_cols])
+    whole = max([sum(row_heights) + row_pad * len(rows)] + [head_lines[c] + row_pad for c in unit_cols])
     if pager.used and whole <= pager.page_lines / 2 and whole > pager.room():
         pager.new_page()
     while not slices or rows or any(rest.values()):
         first = not slices
         # The first slice also holds the short unit cells (unit, contact, time): at least their lines.
-        least = max([line_count(head[c], widths[c]) for c in unit_cols if c not in rest] + [1]) if first else 1
+        least = max([head_lines[c] for c in unit_cols if c not in rest] + [1]) if first else 1
         needed = max(row_heights[rows[0]] if rows else 1, least) + row_pad
         if pager.used and pager.room() < max(pager.min_start, min(needed, pager.page_lines)):
             pager.new_page()
@@ -203,6 +206,7 @@ def slice_block(block: Block, columns: list[Column], widths: list[float], pager:
         if row_lines and not taken:
             text_room = min(text_room, row_lines)
         grid = [list(block.grid[r]) for r in taken] or [[""] * width]
+        cell_lines = [list(counts[r]) for r in taken] or [[0] * width]
         merges = []
         spans: dict[int, int] = {}
         covered: set[int] = set()
@@ -225,25 +229,34 @@ def slice_block(block: Block, columns: list[Column], widths: list[float], pager:
                 rest[c] = "".join(lines[count:])
                 # The line break where the text is cut is the cut itself; the rest is kept as typed.
                 value = label + (piece.removesuffix("\n") if rest[c] else piece)
+                # Lines of the value as written: the label's, then the piece's, less a blank line
+                # whose line break was the cut.
+                cell_lines[0][c] = (len(wrap(label, sum(widths[c:span + 1]) + gap * (span - c))) if label else 0) \
+                    + count - (1 if rest[c] and count and lines[count - 1] == "\n" else 0)
                 height = max(height, count + (1 if label else 0) + row_pad * max(len(taken), 1))
                 if span > c:
                     merges.append((0, c, 0, span))
                     covered.update(range(c + 1, span + 1))
             elif first:
                 value = head[c]
+                cell_lines[0][c] = 1 if isinstance(value, int) else head_lines[c]
             else:
                 value = continued if columns[c].kind == "unit" else ""
+                cell_lines[0][c] = line_count(value, widths[c])
             grid[0][c] = value
             for r in range(1, len(grid)):
                 grid[r][c] = None
+                cell_lines[r][c] = 0
         for c in covered:
             grid[0][c] = None
+            cell_lines[0][c] = 0
         index = {r: i for i, r in enumerate(taken)}
         merges += [(0, c, len(grid) - 1, c) for c in sorted(unit_cols) if len(grid) > 1]
         merges += [(index[r0], c0, index[r1], c1) for r0, c0, r1, c1 in block.merges
                    if c0 not in unit_cols and r0 in index and r1 in index]
         lines = max(int(math.ceil(height)), 1)
-        slices.append(Slice(grid, merges, lines, split=lines > pager.page_lines, starts_page=starts_page))
+        slices.append(Slice(grid, merges, lines, split=lines > pager.page_lines, starts_page=starts_page,
+                            cell_lines=cell_lines))
         if lines <= pager.room():
             pager.used += lines
         else:  # taller than what was left: it runs on over the next pages

@@ -31,18 +31,26 @@ def note(sheet: SheetWriter, text: str, style: str = "rollup_note", height: floa
 
 
 def _need(text, width: float) -> float:
+    return _lines(text, width) * LINE_PT + PAD_PT
+
+
+def _lines(text, width: float) -> int:
+    """Lines a cell's value takes (at least one; a number one)."""
     if text is None or isinstance(text, int):
-        return LINE_PT + PAD_PT
-    return wrapped_lines(text, width) * LINE_PT + PAD_PT
+        return 1
+    return wrapped_lines(text, width)
 
 
-def block_heights(block: Block, widths: list[float]) -> list[float]:
-    """Row heights that show every cell of the block; rows beyond the grid are padding."""
+def block_heights(block: Block, widths: list[float], cell_lines: list[list[int]] | None = None) -> list[float]:
+    """Row heights that show every cell of the block; rows beyond the grid are padding.
+    `cell_lines` are the cells' wrapped lines when slicing measured them already."""
     grid, unit_cols = block.grid, set(block.unit_columns)
-    heights = [max(_need(v, widths[c]) for c, v in enumerate(row) if c not in unit_cols) if len(unit_cols) < len(row)
-               else LINE_PT + PAD_PT for row in grid]
-    heights = [min(h, MAX_ROW_PT) for h in heights]
-    total = max(_need(grid[0][c], widths[c]) for c in unit_cols) if unit_cols else 0
+    if cell_lines is None:
+        cell_lines = [[_lines(v, widths[c]) for c, v in enumerate(row)] for row in grid]
+    others = [c for c in range(len(grid[0])) if c not in unit_cols]
+    heights = [min(max(max(row[c] for c in others), 1) * LINE_PT + PAD_PT, MAX_ROW_PT) if others
+               else LINE_PT + PAD_PT for row in cell_lines]
+    total = max(max(cell_lines[0][c], 1) * LINE_PT + PAD_PT for c in unit_cols) if unit_cols else 0
     deficit = total - sum(heights)
     if deficit <= 0:
         return heights
@@ -127,19 +135,27 @@ def write_slice(sheet: SheetWriter, piece: Slice, unit_columns: tuple[int, ...],
     """A slice of a unit's block; one that runs long texts on across empty columns is one row."""
     spans = {c0: c1 for r0, c0, r1, c1 in piece.merges if c1 > c0 and c0 in unit_columns}
     if not spans:
-        write_block(sheet, Block(piece.grid, piece.merges, unit_columns), columns)
+        write_block(sheet, Block(piece.grid, piece.merges, unit_columns), columns, piece.cell_lines)
         return
     values = piece.grid[0]
-    height = max(_need(v, sum(sheet.widths[c:spans.get(c, c) + 1])) for c, v in enumerate(values) if v is not None)
+    if piece.cell_lines is None:
+        height = max(_need(v, sum(sheet.widths[c:spans.get(c, c) + 1])) for c, v in enumerate(values) if v is not None)
+    else:
+        lines = piece.cell_lines[0]
+        height = max(max(lines[c], 1) * LINE_PT + PAD_PT for c, v in enumerate(values) if v is not None)
     styles = _styles(columns)
     row = sheet.append(values, styles, min(height, MAX_ROW_PT))
     for c0, c1 in spans.items():
         sheet.merge(row, c0, row, c1)
 
 
-def write_block(sheet: SheetWriter, block: Block, columns: list[Column]) -> None:
-    block = split_long_text(block)
-    heights = block_heights(block, sheet.widths)
+def write_block(sheet: SheetWriter, block: Block, columns: list[Column], cell_lines: list[list[int]] | None = None) -> None:
+    """The block's rows; `cell_lines` as slicing measured them (measured again when a text longer
+    than a cell holds is split over rows)."""
+    split = split_long_text(block)
+    if split is not block:
+        block, cell_lines = split, None
+    heights = block_heights(block, sheet.widths, cell_lines)
     first = sheet.row + 1
     styles = _styles(columns)
     for r, height in enumerate(heights):
@@ -238,13 +254,16 @@ def _status_sheet(wb: xlsxwriter.Workbook, formats: Formats, rollup: Rollup, cle
     sheet.append([label for label, _ in STATUS_COLUMNS], "rollup_head", 22)
     removed = set(cleaner.units)
     styles = ["rollup_center" if c in (0, 2, 3, 8) else "rollup_text" for c in range(len(STATUS_COLUMNS))]
+    one_line = [width - 0.3 for _, width in STATUS_COLUMNS]  # as wrap() keeps a little spare
     for number, entry in enumerate(rollup.entries(), start=1):
         name = entry.unit_name
         values = [number, cleaner(name, name), entry.state_label, rollup.short_time(entry.submitted_at),
                   entry.standing.late_text, entry.receipt_no or "", cleaner(entry.contact, name),
                   cleaner(entry.email, name), entry.reminders,
                   "填报内容中无法保存的控制字符已删除" if name in removed else ""]
-        height = max(_need(v, STATUS_COLUMNS[c][1]) for c, v in enumerate(values))
+        # Most values fit one line at a glance (no line break, at most 2 a character): only the rest are wrapped.
+        height = max([_need(v, STATUS_COLUMNS[c][1]) for c, v in enumerate(values)
+                      if isinstance(v, str) and ("\n" in v or len(v) * 2 > one_line[c])] + [LINE_PT + PAD_PT])
         sheet.append(values, styles, height)
     if cleaner.message:
         note(sheet, cleaner.message)

@@ -8,18 +8,22 @@ a merge is recorded without writing its cells again (XlsxWriter's merge_range wr
 cell, which would reach back to rows already on disk; our builders write the covered cells as
 blank cells with the area's format themselves).
 
-Merges and dropped row sizes go through the worksheet's own lists (`merge`, `row_info`,
-`row_sizes`), which XlsxWriter has no public call for, and cells through its undecorated
-writers (`_write_string`, `_write_number`, `_write_blank`): setup.cfg keeps XlsxWriter below 4 and
+Merges go through the worksheet's own list (`merge`), which XlsxWriter has no public call for.
+Rows are serialised here, straight to the sheet's row file, as the XML XlsxWriter's own cell writer
+produces for the same cells (the same escapes, quote-prefix formats, whitespace and UTF-16 length
+rules; tests compare the two byte for byte): its writer builds a tuple and an attribute list per
+cell, which costs more than the whole layout of the table. setup.cfg keeps XlsxWriter below 4 and
 constraints.txt pins the version the tests pass with.
 """
 from __future__ import annotations
 
+import re
 from array import array
 from typing import BinaryIO, Iterable
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .text import FORMULA_STARTS
@@ -30,6 +34,10 @@ LINE_PT = 15.0  # one wrapped line of 10.5 pt text, with the taller CJK line box
 # 1,023rd, the printed pages break where the spreadsheet program puts them: every slice of a long
 # unit still names it （续）, but a page may then start inside a slice.
 MAX_PAGE_BREAKS = 1023
+# What XlsxWriter's inline-string writer changes in a text: control characters and the non-characters
+# U+FFFE/U+FFFF become _xHHHH_, a literal _xHHHH_ gets its underscore escaped, and & < > are entities.
+# A text with none of these is written as it is.
+_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|_x[0-9a-fA-F]{4}_")
 
 _FONTS = {
     "rollup_title": ("方正小标宋简体", 18),
@@ -102,6 +110,8 @@ class SheetWriter:
     page breaks. Rows are numbered from 1 as Excel shows them; columns from 0."""
 
     def __init__(self, ws: Worksheet, formats: Formats, widths: list[float]):
+        if not ws.constant_memory:  # rows go straight to the sheet's row file, which only that mode has
+            raise ValueError("SheetWriter needs a constant_memory workbook (new_workbook)")
         self.ws = ws
         self.formats = formats
         self.widths = widths
@@ -109,6 +119,10 @@ class SheetWriter:
         self.height = 0.0  # of the rows written so far, in points
         self.breaks: list[int] = []
         self._rows: dict = {}
+        self._attributes: dict = {}
+        self._letters = [xl_col_to_name(c) for c in range(max(len(widths), 16))]
+        # The 2010 format's extra row attribute, when the workbook was made for it.
+        self._row_tail = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
         ws.merge = Merges()
         for index, width in enumerate(widths):
             # In pixels (7 per digit width), so the file carries exactly `width` as its column width;
@@ -131,28 +145,63 @@ class SheetWriter:
         ws = self.ws
         row = self.row  # 0-based index of the row being written
         self.row += 1
+        number = str(row + 1)
         if height is not None:
             self.height += height
-            ws.set_row(row, round(height, 1))
+            pixels = int(round(height, 1) * 4.0 / 3.0 + 0.5)  # in pixels, as set_row keeps it
+            if pixels != ws.default_row_height:
+                xml = [f'<row r="{number}" ht="{pixels * 0.75:.16g}" customHeight="1"{self._row_tail}>']
+            else:
+                xml = [f'<row r="{number}"{self._row_tail}>']
         else:
             self.height += LINE_PT
-        plain, quoted = self.row_formats(styles)
-        # XlsxWriter's undecorated writers: the public ones first check for "A1" notation.
-        write_string, write_number, write_blank = ws._write_string, ws._write_number, ws._write_blank
+            xml = [f'<row r="{number}"{self._row_tail}>']
+        attributes = self.row_attributes(styles)
+        plain = attributes[0]
+        letters, add = self._letters, xml.append
+        col = -1
         for col, value in enumerate(values):
-            if value is None or value == "":
-                write_blank(row, col, None, plain[col])
-            elif isinstance(value, int):
-                write_number(row, col, value, plain[col])
+            if value is None or value == "" or isinstance(value, int):
+                attribute = plain[col] or self._attribute(styles, False, col)
+                if isinstance(value, int):
+                    add(f'<c r="{letters[col]}{number}"{attribute}><v>{value:.16G}</v></c>')
+                else:
+                    add(f'<c r="{letters[col]}{number}"{attribute}/>')
             else:
-                write_string(row, col, value[:MAX_CELL_CHARS],
-                             (quoted if value.startswith(FORMULA_STARTS) else plain)[col])
-        # Rows before this one are on disk now: drop what the sheet keeps of their heights, so
-        # memory does not grow with the table.
-        if height is not None and row:
-            ws.row_info.pop(row - 1, None)
-            ws.row_sizes.pop(row - 1, None)
+                text = value[:MAX_CELL_CHARS]
+                if len(text) > MAX_CELL_CHARS // 2 and _utf16_len(text) > MAX_CELL_CHARS:
+                    text = _utf16_truncate(text, MAX_CELL_CHARS)
+                quote = text.startswith(FORMULA_STARTS)
+                attribute = attributes[quote][col] or self._attribute(styles, quote, col)
+                if _ESCAPED.search(text):
+                    text = ws._escape_data(ws._escape_control_characters(text))
+                space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+                add(f'<c r="{letters[col]}{number}"{attribute} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        # The sheet's used range, as XlsxWriter's cell writers (and set_row) keep it.
+        ws._check_dimensions(row, 0)
+        if col >= 0:
+            ws._check_dimensions(row, col)
+            add("</row>")
+            ws.fh.write("".join(xml))
+        elif height is not None:  # a row of no cells: its height only
+            ws.fh.write(xml[0][:-1] + "/>")
         return self.row
+
+    def row_attributes(self, styles: list[str] | str) -> tuple[list[str], list[str]]:
+        """Each column's style attribute (` s="n"`) for a row in `styles`, plain and with the quote
+        prefix; "" until a cell of that column is first written in that style (`_attribute`)."""
+        key = styles if isinstance(styles, str) else tuple(styles)
+        found = self._attributes.get(key)
+        if found is None:
+            found = self._attributes[key] = ([""] * len(self.widths), [""] * len(self.widths))
+        return found
+
+    def _attribute(self, styles: list[str] | str, quoted: bool, col: int) -> str:
+        """A format's index is given when a cell is first written with it, in the order XlsxWriter
+        gives them, so the file's style list is the one XlsxWriter would write."""
+        fmt = self.row_formats(styles)[quoted][col]
+        found = self.row_attributes(styles)[quoted][col] = f' s="{fmt._get_xf_index()}"'
+        return found
 
     def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
         """Merge an area given in sheet rows (from 1) and 0-based columns; its cells are written

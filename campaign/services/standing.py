@@ -317,12 +317,12 @@ def _limit(query, column, ids: list[int] | None):
     return query.where(column.in_(ids)) if ids is not None else query
 
 
-def _load(deliverable_ids: list[int], unit_ids: list[int] | None, *, reminders: bool):
-    """Submissions (columns only: the filled-in data can be large), extensions and reminders of the deliverables,
-    keyed by (unit id, deliverable id); three queries at most."""
-    submissions = {(r.unit_id, r.deliverable_id): r for r in db.session.execute(_limit(
+def _load(deliverable_ids: list[int], unit_ids: list[int] | None, *, reminders: bool, submissions: bool = True):
+    """Submissions (columns only: the filled-in data can be large; unless the caller has them), extensions and
+    reminders of the deliverables, keyed by (unit id, deliverable id); three queries at most."""
+    loaded = {(r.unit_id, r.deliverable_id): r for r in db.session.execute(_limit(
         sa.select(*_SUBMISSION_COLUMNS).where(Submission.deliverable_id.in_(deliverable_ids)),
-        Submission.unit_id, unit_ids))}
+        Submission.unit_id, unit_ids))} if submissions else {}
     extensions = {(e.unit_id, e.deliverable_id): e for e in db.session.scalars(_limit(
         sa.select(Extension).options(joinedload(Extension.granted_by))
         .where(Extension.deliverable_id.in_(deliverable_ids)), Extension.unit_id, unit_ids))}
@@ -340,7 +340,7 @@ def _load(deliverable_ids: list[int], unit_ids: list[int] | None, *, reminders: 
                 reminded[(unit_id, deliverable_id)] = LastReminder(kind, sent_at, count)
             else:
                 reminded[(unit_id, deliverable_id)] = LastReminder(before.kind, before.sent_at, count)
-    return submissions, extensions, reminded
+    return loaded, extensions, reminded
 
 
 def _cells(terms: list[Terms], unit_ids: list[int], now: datetime, *, reminders: bool,
@@ -381,8 +381,10 @@ def campaign_standing(campaign: Campaign, now: datetime, *, deliverable_ids: lis
 
 def unit_standing(deliverable: Deliverable, unit_id: int, now: datetime, *, submission: Any = None,
                   reminders: bool = False) -> Standing:
-    """One unit's standing on one deliverable (its own form, a review page, a service's check)."""
-    loaded, extensions, reminded = _load([deliverable.id], [unit_id], reminders=reminders)
+    """One unit's standing on one deliverable (its own form, a review page, a service's check); given the
+    submission, only its extension (and reminders, if asked) are read."""
+    loaded, extensions, reminded = _load([deliverable.id], [unit_id], reminders=reminders,
+                                         submissions=submission is None)
     key = (unit_id, deliverable.id)
     return stand(Terms.of(deliverable), unit_id, now, submission=submission if submission is not None
                  else loaded.get(key), extension=extensions.get(key), reminded=reminded.get(key))

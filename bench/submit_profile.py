@@ -94,7 +94,7 @@ class StatementCounter:
 
     def seen(self, conn, cursor, statement, *args) -> None:
         self.count += 1
-        self.last.append(" ".join(statement.split())[:160])
+        self.last.append(" ".join(statement.split()))
 
 
 def submit_all(opened, url: str, statements: StatementCounter) -> tuple[list[float], list[float], list[int]]:

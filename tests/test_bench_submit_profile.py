@@ -1,5 +1,5 @@
 """The submit profile runs end to end in a small configuration: every submit reaches its receipt and is
-stored once, in the 7 SQL statements the README gives; times are printed, not asserted."""
+stored once, in the 6 SQL statements the README gives; times are printed, not asserted."""
 import os
 import re
 import subprocess
@@ -19,9 +19,9 @@ def test_submit_profile_runs_small():
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     out = result.stdout
     assert "stored once: ok" in out
-    # As the README says: the user, the deliverable (access check), the submission with its extension, the
-    # revision count, then one flush of three writes.
-    assert "SQL statements per request: 7–7 (median 7)" in out
+    # As the README says: the user, the deliverable with the access check and the submission, the revision
+    # count, then one flush of three writes.
+    assert "SQL statements per request: 6–6 (median 6)" in out
     # The writes a submit must make: its revision, the submission (version-checked) and the audit record.
     assert "INSERT INTO revisions" in out and "INSERT INTO audit_log" in out
     assert re.search(r"UPDATE submissions SET .* WHERE submissions.id = \? AND submissions.version = \?", out)

@@ -10,7 +10,8 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import Campaign, CampaignState, Deliverable, Photo, Role, Submission, Unit, UploadedFile, User, campaigns
+from .models import (Campaign, CampaignState, Deliverable, Extension, Photo, Role, Submission, Unit, UploadedFile,
+                     User, campaigns)
 from .services.relays import can_relay, relayed_deliverable
 
 
@@ -72,6 +73,26 @@ def account_or_404(user_id: int) -> User:
     if user is None or not current_user.is_admin:
         abort(404)
     return user
+
+
+def reporter_filing_or_404(deliverable_id: int) -> tuple[Deliverable, Submission | None]:
+    """As reporter_deliverable_or_404, with the unit's submission (and its extension) if it has one: what the
+    unit's form and its posts need, in one query."""
+    recipients = campaigns.campaign_recipients.c
+    unit_id = current_user.unit_id
+    found = None
+    if unit_id is not None:
+        found = db.session.execute(
+            sa.select(Deliverable, Submission).join(Deliverable.campaign)
+            .outerjoin(Submission, sa.and_(Submission.deliverable_id == Deliverable.id, Submission.unit_id == unit_id))
+            .options(sa.orm.contains_eager(Deliverable.campaign),
+                     sa.orm.joinedload(Submission.extension).joinedload(Extension.granted_by))
+            .where(Deliverable.id == deliverable_id, Campaign.state != CampaignState.draft,
+                   sa.exists().where(recipients.campaign_id == Campaign.id, recipients.unit_id == unit_id))
+        ).first()
+    if found is None:
+        abort(404)
+    return found[0], found[1]
 
 
 def coordinates_relays(user) -> bool:

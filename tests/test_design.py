@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from campaign.definitions.changes import compare_forms
 from campaign.definitions.presets import load_preset
 from campaign.extensions import db
-from campaign.models import AuditEntry, Deliverable, Role
+from campaign.models import AuditEntry, Deliverable, Role, Submission, SubmissionState
 from tests.conftest import login
+from tests.helpers import annex1 as annex1_post
 
 ANNEX1 = load_preset("samr_2023_9").deliverables[0].form
 ANNEX2 = load_preset("samr_2023_9").deliverables[1].form
@@ -185,3 +186,27 @@ def test_a_blank_campaign_then_a_second_deliverable_to_design(client, make_user)
                                       .order_by(Deliverable.sort_order)).all()
     assert [d.short_title for d in deliverables] == ["附件1", "附件2"]
     assert deliverables[1].deadline == deliverables[0].deadline
+
+
+def test_a_published_form_made_optional_in_the_designer_is_what_the_units_next_submit_follows(
+        make_app, make_campaign, make_unit, make_user):
+    unit = make_unit("河北省市场监督管理局")
+    campaign = make_campaign("samr_2023_9", units=[unit], publish_it=True)
+    annex1 = campaign.deliverables[0]
+    reporter, coordinator = make_app().test_client(), make_app().test_client()
+    login(reporter, make_user(Role.reporter, unit=unit))
+    login(coordinator, campaign.coordinators[0])
+    form_url = f"/unit/deliverables/{annex1.id}"
+    without_study = {**annex1_post(), "study": "", "action": "submit"}
+    refused = reporter.post(form_url, data=without_study)
+    assert refused.status_code == 400 and "请填写“组织开展学习情况”。" in refused.get_data(as_text=True)
+    design_url = f"/coordinator/campaigns/{campaign.id}/deliverables/{annex1.id}/design"
+    assert save(coordinator, design_url, edited(annex1.form, lambda f: field(f, "study").update(
+        required=False, label="组织学习情况"))).status_code == 302
+    # The same post, to the changed form: accepted, and the page shows the new label.
+    assert "组织学习情况" in reporter.get(form_url).get_data(as_text=True)
+    accepted = reporter.post(form_url, data=without_study)
+    assert accepted.status_code == 302 and accepted.headers["Location"].endswith("/receipt")
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Submission).filter_by(deliverable_id=annex1.id, unit_id=unit.id))
+    assert stored.state is SubmissionState.submitted and stored.data["study"] == ""

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditEntry, LatePolicy, Revision, Role, Submission, SubmissionState, utcnow
+from campaign.models import AuditEntry, Extension, LatePolicy, Revision, Role, Submission, SubmissionState, utcnow
 from tests.conftest import login
 from tests.helpers import annex1, annex2
 
@@ -167,6 +167,20 @@ def test_close_policy_refuses_after_the_deadline_keeping_the_text(client, setup)
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "不再接收" in page and "召开党组会专题学习。" in page
     assert submission_of(setup["a1"], setup["unit"]).state is SubmissionState.not_started
+
+
+def test_an_extension_lets_the_unit_submit_on_time_after_the_closed_deadline(client, setup):
+    a1 = setup["a1"]
+    a1.deadline = utcnow() - timedelta(hours=1)
+    a1.late_policy = LatePolicy.close
+    a1.extensions.append(Extension(unit_id=setup["unit"].id, deadline=utcnow() + timedelta(days=1), reason="汛期"))
+    db.session.commit()
+    page = client.get(url(a1)).get_data(as_text=True)
+    assert "已延期（原截止" in page and "汛期" in page
+    response = client.post(url(a1), data=annex1(action="submit"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/receipt")
+    s = submission_of(a1, setup["unit"])
+    assert s.state is SubmissionState.submitted and not s.is_late and not s.revisions[0].is_late
 
 
 def test_cutoff_policy_accepts_until_the_second_cutoff(client, setup):

@@ -146,6 +146,20 @@ def test_extension_moves_the_units_deadline_and_late_flag(filing):
     assert item.standing.reported and not item.standing.reported_late
 
 
+def test_an_extension_counts_for_a_submit_in_the_same_transaction(filing):
+    f = filing
+    submission, deliverable = f["submission"], f["submission"].deliverable
+    deliverable.late_policy = LatePolicy.close
+    after = deliverable.deadline + timedelta(days=1)
+    with pytest.raises(WorkflowError, match="截止"):
+        submit(submission, DATA, base_version=None, user=f["reporter"], now=after)
+    extend(submission, deadline=deliverable.deadline + timedelta(days=3), reason="受汛期影响申请延期",
+           user=f["coordinator"])
+    revision = submit(submission, DATA, base_version=None, user=f["reporter"], now=after)
+    db.session.commit()
+    assert submission.state is S.submitted and not revision.is_late
+
+
 def test_extension_granted_after_a_late_submit_clears_the_late_flag(filing):
     f = filing
     submission, deliverable = f["submission"], f["submission"].deliverable

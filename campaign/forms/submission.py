@@ -6,7 +6,9 @@ so a refused form re-renders with nothing lost.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, TextAreaField
@@ -83,7 +85,18 @@ def _photo_form() -> type[Form]:
 
 
 def build_form_class(form_def: dict, *, strict: bool) -> type[BaseForm]:
-    """A FlaskForm class for the definition; strict adds the rules that apply on submit."""
+    """A FlaskForm class for the definition; strict adds the rules that apply on submit.
+
+    Built once per definition and kept: the cache key is the definition's content, so a form changed in
+    the designer (on any instance) gets a class of its own on its next request, and the class holds a
+    private copy of the definition that no caller can change under it.
+    """
+    return _form_class(json.dumps(form_def, ensure_ascii=False, sort_keys=True), strict)
+
+
+@lru_cache(maxsize=64)
+def _form_class(definition: str, strict: bool) -> type[BaseForm]:
+    form_def = json.loads(definition)
     attrs: dict = {"version": HiddenField()}
     for spec in form_def["fields"]:
         kind = spec["type"]

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .campaigns import Deliverable
+from .campaigns import Deliverable, Extension
 from .types import UTCDateTime, utcnow
 from .units import Unit
 from .users import User
@@ -111,6 +111,11 @@ class Submission(db.Model):
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="submission", order_by="Revision.number", cascade="all, delete-orphan"
     )
+    # The unit's later deadline for the deliverable, if one was granted; read here, granted as an Extension.
+    extension: Mapped[Extension | None] = relationship(
+        primaryjoin="and_(Extension.deliverable_id == foreign(Submission.deliverable_id), "
+                    "Extension.unit_id == foreign(Submission.unit_id))",
+        viewonly=True, uselist=False)
 
 
 class Revision(db.Model):

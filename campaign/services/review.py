@@ -9,6 +9,7 @@ from email.headerregistry import Address
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..mail import MailError, send_email
@@ -68,6 +69,7 @@ def extend(submission: Submission, *, deadline: datetime, reason: str, user: Use
     if extension is None:
         extension = Extension(deliverable=deliverable, unit_id=submission.unit_id, deadline=deadline, reason=reason)
         db.session.add(extension)
+        set_committed_value(submission, "extension", extension)  # its standing from now on counts it
     extension.deadline, extension.reason = deadline, reason
     extension.granted_by_id, extension.granted_at = user.id, now
     if submission.state is S.submitted:

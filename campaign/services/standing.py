@@ -333,21 +333,25 @@ def _load(deliverable_ids: list[int], unit_ids: list[int] | None, *, reminders: 
     extensions = {(e.unit_id, e.deliverable_id): e for e in db.session.scalars(_limit(
         sa.select(Extension).options(joinedload(Extension.granted_by))
         .where(Extension.deliverable_id.in_(deliverable_ids)), Extension.unit_id, unit_ids))}
+    return submissions, extensions, _reminded(deliverable_ids, unit_ids) if reminders else {}
+
+
+def _reminded(deliverable_ids: list[int], unit_ids: list[int] | None) -> dict[tuple[int, int], LastReminder]:
+    """The last reminder sent and how many, keyed by (unit id, deliverable id); one query."""
     reminded: dict[tuple[int, int], LastReminder] = {}
-    if reminders:
-        # One row per (unit, deliverable, kind): a reminder is one kind, whatever the number of addresses.
-        rows = db.session.execute(_limit(
-            sa.select(Reminder.unit_id, Reminder.deliverable_id, Reminder.kind, sa.func.max(Reminder.sent_at))
-            .where(Reminder.deliverable_id.in_(deliverable_ids), Reminder.status == ReminderStatus.sent)
-            .group_by(Reminder.unit_id, Reminder.deliverable_id, Reminder.kind), Reminder.unit_id, unit_ids))
-        for unit_id, deliverable_id, kind, sent_at in rows:
-            before = reminded.get((unit_id, deliverable_id))
-            count = before.count + 1 if before else 1
-            if before is None or sent_at > before.sent_at:
-                reminded[(unit_id, deliverable_id)] = LastReminder(kind, sent_at, count)
-            else:
-                reminded[(unit_id, deliverable_id)] = LastReminder(before.kind, before.sent_at, count)
-    return submissions, extensions, reminded
+    # One row per (unit, deliverable, kind): a reminder is one kind, whatever the number of addresses.
+    rows = db.session.execute(_limit(
+        sa.select(Reminder.unit_id, Reminder.deliverable_id, Reminder.kind, sa.func.max(Reminder.sent_at))
+        .where(Reminder.deliverable_id.in_(deliverable_ids), Reminder.status == ReminderStatus.sent)
+        .group_by(Reminder.unit_id, Reminder.deliverable_id, Reminder.kind), Reminder.unit_id, unit_ids))
+    for unit_id, deliverable_id, kind, sent_at in rows:
+        before = reminded.get((unit_id, deliverable_id))
+        count = before.count + 1 if before else 1
+        if before is None or sent_at > before.sent_at:
+            reminded[(unit_id, deliverable_id)] = LastReminder(kind, sent_at, count)
+        else:
+            reminded[(unit_id, deliverable_id)] = LastReminder(before.kind, before.sent_at, count)
+    return reminded
 
 
 def _cells(terms: list[Terms], unit_ids: list[int], now: datetime, *, reminders: bool,
@@ -388,11 +392,16 @@ def campaign_standing(campaign: Campaign, now: datetime, *, deliverable_ids: lis
 
 def unit_standing(deliverable: Deliverable, unit_id: int, now: datetime, *, submission: Any = None,
                   reminders: bool = False) -> Standing:
-    """One unit's standing on one deliverable (its own form, a review page, a service's check)."""
-    loaded, extensions, reminded = _load([deliverable.id], [unit_id], reminders=reminders)
+    """One unit's standing on one deliverable (its own form, a review page, a service's check). A given
+    Submission brings its extension (find_or_create_submission loads both in one query)."""
     key = (unit_id, deliverable.id)
-    return stand(Terms.of(deliverable), unit_id, now, submission=submission if submission is not None
-                 else loaded.get(key), extension=extensions.get(key), reminded=reminded.get(key))
+    if submission is None:
+        loaded, extensions, reminded = _load([deliverable.id], [unit_id], reminders=reminders)
+        return stand(Terms.of(deliverable), unit_id, now, submission=loaded.get(key), extension=extensions.get(key),
+                     reminded=reminded.get(key))
+    reminded = _reminded([deliverable.id], [unit_id]).get(key) if reminders else None
+    return stand(Terms.of(deliverable), unit_id, now, submission=submission, extension=submission.extension,
+                 reminded=reminded)
 
 
 @dataclass(frozen=True)

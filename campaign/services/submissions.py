@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import Deliverable, Revision, Submission, SubmissionState, Unit, User, record, utcnow
+from ..models import Deliverable, Extension, Revision, Submission, SubmissionState, Unit, User, record, utcnow
 from . import WorkflowError
 from .deadlines import closed_message, is_overdue
 from .photo_refs import keep_known_photos, unreadable_photos
@@ -62,9 +63,11 @@ def get_submission(deliverable: Deliverable, unit: Unit) -> Submission:
 
 
 def find_or_create_submission(deliverable: Deliverable, unit_id: int) -> tuple[Submission, bool]:
-    """The unit's submission and whether it was created (flushed, not committed) just now."""
+    """The unit's submission (with its extension, for its standing) and whether it was created (flushed, not
+    committed) just now."""
     submission = db.session.scalar(
-        sa.select(Submission).where(Submission.deliverable_id == deliverable.id, Submission.unit_id == unit_id)
+        sa.select(Submission).options(joinedload(Submission.extension).joinedload(Extension.granted_by))
+        .where(Submission.deliverable_id == deliverable.id, Submission.unit_id == unit_id)
     )
     if submission is not None:
         return submission, False

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..access import own_submission_or_404, reporter_deliverable_or_404, role_required
+from ..access import own_submission_or_404, reporter_deliverable_or_404, reporter_filing_or_404, role_required
 from ..errors import DATABASE_UNAVAILABLE
 from ..extensions import db
 from ..forms.submission import build_form_class, data_to_formdata, form_to_data, problems
@@ -58,9 +58,9 @@ def render_form(deliverable: Deliverable, submission: Submission, form=None, *, 
 @reporter_only
 def deliverable(deliverable_id: int):
     """Show the form; POST saves a draft (action=save) or submits it (action=submit)."""
-    deliverable = reporter_deliverable_or_404(deliverable_id)
-    submission, created = find_or_create_submission(deliverable, current_user.unit_id)
-    if created:
+    deliverable, submission = reporter_filing_or_404(deliverable_id)
+    if submission is None:
+        submission, _ = find_or_create_submission(deliverable, current_user.unit_id)
         db.session.commit()
     if request.method == "GET":
         return render_form(deliverable, submission)
@@ -156,8 +156,8 @@ def _photo_action(deliverable: Deliverable, submission: Submission, action: str,
 @reporter_only
 def autosave(deliverable_id: int):
     """Save a draft while the user types; answers JSON, 409 with the other version on conflict."""
-    deliverable = reporter_deliverable_or_404(deliverable_id)
-    submission = get_submission(deliverable, current_user.unit)
+    deliverable, submission = reporter_filing_or_404(deliverable_id)
+    submission = submission or get_submission(deliverable, current_user.unit)
     form = build_form_class(deliverable.form, strict=False)(formdata=request.form, meta={"csrf": False})
     if not form.validate():
         return jsonify(ok=False, message="自动保存未成功：内容过长，请删减后再保存。"), 400

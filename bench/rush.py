@@ -501,7 +501,10 @@ def run_one(kind: str, units: int, args) -> dict:
     load = {"threads": args.threads, "connections": args.connections, "duration": args.duration}
     phases: dict[str, dict] = {}
 
-    def timed(name, server, reqs, **expect):
+    def timed(name, server, make_reqs, **expect):
+        # Sessions minted afresh for each phase: a run of thousands of units outlasts the idle limit
+        # (SESSION_IDLE_MINUTES) of a session minted once, since wrk never sends the refreshed cookie back.
+        reqs = make_reqs(mint_sessions(app)) if callable(make_reqs) else make_reqs
         before = os.times()
         result = drive(server, reqs, workdir, name, **load, **expect)
         result["client_share"] = client_share(before, os.times(), result["wrk_wall"])
@@ -512,7 +515,7 @@ def run_one(kind: str, units: int, args) -> dict:
         with fresh_database(kind, workdir, args.pg_server) as url:
             app = make_app(url, workdir)
             deliverable_id = prepare(app, units)
-            reporters = mint_sessions(app)
+            reporters = mint_sessions(app)  # for reading the form's fields
             form_path = f"/unit/deliverables/{deliverable_id}"
             env = {"CAMPAIGN_DATABASE_URL": url, "CAMPAIGN_SECRET_KEY": SECRET_KEY,
                    "CAMPAIGN_MAIL_OUTBOX_DIR": os.path.join(workdir, "outbox"),
@@ -532,19 +535,19 @@ def run_one(kind: str, units: int, args) -> dict:
                                      headers={"Cookie": first.cookie, "User-Agent": USER_AGENT})
 
                 def get(path):
-                    return [Req("GET", path, {"Cookie": r.cookie}) for r in reporters]
+                    return lambda reporters: [Req("GET", path, {"Cookie": r.cookie}) for r in reporters]
 
                 timed("todo", server, get("/unit/"), status=200)
                 timed("form", server, get(form_path), status=200)
                 opened = versions(url, deliverable_id)
-                timed("autosave", server, [
+                timed("autosave", server, lambda reporters: [
                     Req("POST", form_path + "/autosave",
                         {"Cookie": r.cookie, "X-CSRFToken": r.csrf, "Accept": "application/json",
                          "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
                         multipart(fields, csrf=r.csrf, version=opened[r.unit_id], action=None))
                     for r in reporters], status=200)
                 saved = versions(url, deliverable_id)
-                timed("submit", server, [
+                timed("submit", server, lambda reporters: [
                     Req("POST", form_path,
                         {"Cookie": r.cookie, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
                         multipart(fields, csrf=r.csrf, version=saved[r.unit_id], action="submit"))

@@ -432,6 +432,10 @@ def drive(server, reqs: list[Req], workdir: str, name: str, *, threads: int, con
                 interrupted = time.monotonic()
         except OSError:
             pass
+        if server.proc.poll() is not None:  # wrk would only count connection errors until the duration ends
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(f"gunicorn stopped during {name} (exit {server.proc.returncode}):\n{server.log_tail()}")
     # Popen reaped it; its CPU time is in this process's children's usage.
     out, err = proc.communicate()
     wall = time.monotonic() - started
@@ -454,7 +458,16 @@ def drive(server, reqs: list[Req], workdir: str, name: str, *, threads: int, con
 @dataclass
 class Server:
     base: str
-    pid: int
+    proc: subprocess.Popen
+    log: str
+
+    def log_tail(self) -> str:
+        with open(self.log, encoding="utf-8", errors="replace") as f:
+            return f.read()[-3000:]
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
 
 
 @contextmanager
@@ -479,11 +492,13 @@ def gunicorn(app_spec: str, env: dict, workers: int, workdir: str, name: str):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn ({name}) did not start; see {log.name}") from None
                 time.sleep(0.2)
-        yield Server(base, proc.pid)
+        yield Server(base, proc, log.name)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
+        except ProcessLookupError:  # it had stopped by itself
+            pass
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -554,6 +569,11 @@ def run_one(kind: str, units: int, args) -> dict:
                     for r in reporters], status=302, location="/receipt")
             stored = check_stored_once(url, deliverable_id, units)
 
+            from bench.baseline_app import metadata as baseline_tables
+
+            engine = sa.create_engine(url)
+            baseline_tables.create_all(engine)  # here, not by both workers at once
+            engine.dispose()
             with gunicorn("bench.baseline_app:create_app()", {"BENCH_DATABASE_URL": url}, args.workers, workdir,
                           "baseline") as server:
                 for _ in range(2 * args.workers):

@@ -12,6 +12,7 @@ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # the print-proof tests read PDFs back
+command -v wrk >/dev/null 2>&1 || need+=(wrk)  # the rush bench's load generator (tests/test_bench_rush.py)
 # The deployment recipe is checked by the tools that run it (tests/test_deploy.py).
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)

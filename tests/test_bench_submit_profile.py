@@ -20,8 +20,9 @@ def test_submit_profile_runs_small():
     out = result.stdout
     assert "stored once: ok" in out
     # As the README says: the user, the deliverable with the access check and the submission, the revision
-    # count, then one flush of three writes.
-    assert "SQL statements per request: 6–6 (median 6)" in out
+    # count, then one flush: the audit chain's tail locked and read, moved on, and the three writes.
+    assert "SQL statements per request: 8–8 (median 8)" in out
+    assert "UPDATE audit_chain SET seq=audit_chain.seq WHERE audit_chain.id = ? RETURNING" in out
     # The writes a submit must make: its revision, the submission (version-checked) and the audit record.
     assert "INSERT INTO revisions" in out and "INSERT INTO audit_log" in out
     assert re.search(r"UPDATE submissions SET .* WHERE submissions.id = \? AND submissions.version = \?", out)

@@ -7,7 +7,7 @@ key nobody can make it match again (`services/audit.py` verifies, `flask audit v
 
 Writers take turns at the chain's tail (`audit_chain`, one row): the tail is locked by an UPDATE before it is
 read, so two transactions never chain onto the same entry (a row lock on PostgreSQL, the write lock on SQLite)
-and each write costs three statements on one row, never a scan. The lock is held from the flush that adds an
+and each write costs two statements on one row, never a scan. The lock is held from the flush that adds an
 entry until the commit, so entries are best recorded late in a transaction (most `record` calls come just before
 the commit).
 """
@@ -106,14 +106,17 @@ def entry_mac(key: bytes, prev_mac: str, entry: "AuditEntry") -> str:
 def lock_tail(connection) -> tuple[int, str]:
     """Lock the chain's tail for this transaction (created on first use) and return its number and HMAC."""
     tail = AuditChain.__table__
-    touch = sa.update(tail).where(tail.c.id == TAIL_ID).values(seq=tail.c.seq)  # the write lock, before reading
-    if connection.execute(touch).rowcount == 0:
+    # The write lock and the read in one statement: the tail is read only once it is locked.
+    touch = (sa.update(tail).where(tail.c.id == TAIL_ID).values(seq=tail.c.seq)
+             .returning(tail.c.seq, tail.c.mac))
+    row = connection.execute(touch).first()
+    if row is None:
         try:
             with connection.begin_nested():
                 connection.execute(sa.insert(tail).values(id=TAIL_ID, seq=0, mac=GENESIS, legacy_upto=0))
         except sa.exc.IntegrityError:  # another writer created it first: wait for its lock
-            connection.execute(touch)
-    row = connection.execute(sa.select(tail.c.seq, tail.c.mac).where(tail.c.id == TAIL_ID)).one()
+            pass
+        row = connection.execute(touch).one()
     return row.seq, row.mac
 
 

@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -30,52 +29,27 @@ os.environ.setdefault("CAMPAIGN_QUEUE_URL", "memory://")  # set before the queue
 
 import sqlalchemy as sa  # noqa: E402
 
-from campaign import create_app  # noqa: E402
-from campaign.definitions.presets import load_preset  # noqa: E402
+from bench import rush  # noqa: E402
 from campaign.extensions import db  # noqa: E402
-from campaign.models import Revision, Role, Submission, SubmissionState, Unit, User  # noqa: E402
-from campaign.services.campaigns import create_from_preset, publish, set_recipients  # noqa: E402
+from campaign.models import Revision, Submission, SubmissionState  # noqa: E402
 from tests.helpers import annex1  # noqa: E402
 
-PASSWORD = "profile-password-1"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 VERSION = re.compile(r'<input[^>]*name="version"[^>]*value="(\d*)"')
 
 
 def build(workdir: str, units: int):
-    """The app on a fresh database: units with a reporter each and the SAMR campaign published to them."""
-    from flask_migrate import upgrade
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/profile.sqlite", "SECRET_KEY": "profile",
-                      "UPLOAD_DIR": f"{workdir}/uploads", "MAIL_OUTBOX_DIR": f"{workdir}/outbox"})
-    with app.app_context():
-        upgrade(directory=os.path.join(ROOT, "campaign", "migrations"))
-        coordinator = User(username="coordinator", role=Role.coordinator, name="联络员")
-        coordinator.set_password(PASSWORD)
-        db.session.add(coordinator)
-        rows = []
-        for i in range(units):
-            unit = Unit(name=f"第{i + 1:04d}号市场监督管理局", code=f"U{i:05d}", sort_order=i)
-            db.session.add_all([unit, User(username=f"u{i:05d}", role=Role.reporter, name=f"填报人{i}", unit=unit,
-                                           password_hash=coordinator.password_hash)])
-            rows.append(unit)
-        db.session.flush()
-        preset = load_preset("samr_2023_9")
-        first = min(d.deadline for d in preset.deliverables)
-        shift = timedelta(days=(datetime.now(timezone.utc).date() - first.date()).days + 3)
-        campaign = create_from_preset(preset, user=coordinator, shift_by=shift)
-        set_recipients(campaign, rows)
-        publish(campaign, user=coordinator)
-        db.session.commit()
-        deliverable_id = campaign.deliverables[0].id
-    return app, deliverable_id
+    """The app on a fresh SQLite database: units with a reporter each and the SAMR campaign published to
+    them (set up as the rush bench sets up its scratch database)."""
+    app = rush.make_app(f"sqlite:///{workdir}/profile.sqlite", workdir)
+    return app, rush.prepare(app, units)
 
 
 def open_form(app, username: str, url: str):
     """Log in and open the form, as the reporter does before submitting; the client and its post body."""
     client = app.test_client()
     page = client.get("/auth/login").get_data(as_text=True)
-    response = client.post("/auth/login", data={"username": username, "password": PASSWORD,
+    response = client.post("/auth/login", data={"username": username, "password": rush.PASSWORD,
                                                 "csrf_token": TOKEN.search(page).group(1)})
     if response.status_code != 302:
         raise RuntimeError(f"login of {username} failed: {response.status_code}")

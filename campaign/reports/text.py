@@ -161,28 +161,6 @@ def _per_line(usable: float, cost: int) -> int:
     return count
 
 
-def _wrap_by_character(text: str, width: float) -> list[str]:
-    """wrap(), one character at a time: the definition the fast version is checked against."""
-    usable = max(width - 0.3, 2.0)
-    lines = []
-    paragraphs = (text or "").split("\n")
-    for index, paragraph in enumerate(paragraphs):
-        end = "\n" if index < len(paragraphs) - 1 else ""
-        if not paragraph and not end:
-            break
-        start, used, previous = 0, 0.0, None
-        for i, char in enumerate(paragraph):
-            wide = bool(_WIDE.match(char))
-            w = (2 if wide else 1) + (0.5 if previous is not None and wide != previous else 0)
-            if used + w > usable and i > start:
-                lines.append(paragraph[start:i])
-                start, used, w = i, 0.0, 2 if wide else 1
-            used += w
-            previous = None if char.isspace() else wide
-        lines.append(paragraph[start:] + end)
-    return lines
-
-
 def wrapped_lines(text: str, width: float) -> int:
     """Lines the text takes when wrapped in a column `width` digit-units wide (at least one)."""
     return max(1, len(wrap(text, width))) if text else 1

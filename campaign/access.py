@@ -28,15 +28,20 @@ def role_required(*roles: Role):
     return decorator
 
 
+def _received(deliverable_id: int, unit_id: int) -> tuple:
+    """The conditions for a deliverable of a published campaign the unit received (joined to its campaign)."""
+    recipients = campaigns.campaign_recipients.c
+    return (Deliverable.id == deliverable_id, Campaign.state != CampaignState.draft,
+            sa.exists().where(recipients.campaign_id == Campaign.id, recipients.unit_id == unit_id))
+
+
 def reporter_deliverable_or_404(deliverable_id: int) -> Deliverable:
     """A deliverable the current reporter's unit must file; anything else is 404 (one query)."""
-    recipients = campaigns.campaign_recipients.c
     deliverable = None
     if current_user.unit_id is not None:
         deliverable = db.session.scalar(
             sa.select(Deliverable).join(Deliverable.campaign).options(sa.orm.contains_eager(Deliverable.campaign))
-            .where(Deliverable.id == deliverable_id, Campaign.state != CampaignState.draft,
-                   sa.exists().where(recipients.campaign_id == Campaign.id, recipients.unit_id == current_user.unit_id))
+            .where(*_received(deliverable_id, current_user.unit_id))
         )
     if deliverable is None:
         abort(404)
@@ -78,7 +83,6 @@ def account_or_404(user_id: int) -> User:
 def reporter_filing_or_404(deliverable_id: int) -> tuple[Deliverable, Submission | None]:
     """As reporter_deliverable_or_404, with the unit's submission (and its extension) if it has one: what the
     unit's form and its posts need, in one query."""
-    recipients = campaigns.campaign_recipients.c
     unit_id = current_user.unit_id
     found = None
     if unit_id is not None:
@@ -87,8 +91,7 @@ def reporter_filing_or_404(deliverable_id: int) -> tuple[Deliverable, Submission
             .outerjoin(Submission, sa.and_(Submission.deliverable_id == Deliverable.id, Submission.unit_id == unit_id))
             .options(sa.orm.contains_eager(Deliverable.campaign),
                      sa.orm.joinedload(Submission.extension).joinedload(Extension.granted_by))
-            .where(Deliverable.id == deliverable_id, Campaign.state != CampaignState.draft,
-                   sa.exists().where(recipients.campaign_id == Campaign.id, recipients.unit_id == unit_id))
+            .where(*_received(deliverable_id, unit_id))
         ).first()
     if found is None:
         abort(404)

@@ -2,6 +2,7 @@
 two cities file, the province compiles their material up, edits and submits, and the ministry sees the
 province's submission with its 下级报送 figure, opens the province's round read-only and downloads the
 汇总表 holding what the cities wrote."""
+import io
 import openpyxl
 import pytest
 import sqlalchemy as sa
@@ -124,7 +125,7 @@ def test_ministry_province_city_and_back_up(page, live_server, chain, tmp_path):
         page.locator("section.rollup", has_text="附件1").get_by_role("link", name="汇总表（Excel）").click()
     path = tmp_path / "summary.xlsx"
     info.value.save_as(path)
-    cells = [str(v) for row in openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
+    cells = [str(v) for row in openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True).worksheets[0].iter_rows(values_only=True)
              for v in row if v is not None]
     assert any(ZHENGZHOU_STUDY in c and KAIFENG_STUDY in c and "省局汇总" in c for c in cells)
     assert SHARED[0] in cells and "郑州市质量强市行动方案" in cells

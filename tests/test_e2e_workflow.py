@@ -1,5 +1,6 @@
 """In Chromium, the whole round: a unit files both annexes, the coordinator returns one with a reason,
 the unit corrects and resubmits, and the coordinator downloads the 汇总表 holding the corrected text."""
+import io
 import openpyxl
 import pytest
 import sqlalchemy as sa
@@ -108,7 +109,7 @@ def test_file_return_correct_resubmit_and_download(page, live_server, round_trip
     path = tmp_path / "rollup.xlsx"
     download.save_as(path)
 
-    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True).worksheets[0]
     cells = [str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None]
     assert CORRECTED in cells and FIRST not in cells
     for name, issuer, progress in DOCUMENTS:
